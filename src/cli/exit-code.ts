@@ -1,0 +1,10 @@
+// Exit statuses of the softmax CLI (DESIGN.md §2).
+export enum ExitCode {
+  Success = 0,
+  /** Runtime failure: data missing or corrupt, I/O, invalid model, training diverged. */
+  Failure = 1,
+  /** Usage error: unknown flag, bad value. */
+  Usage = 2,
+  /** Interrupted by Ctrl-C (128 + SIGINT). */
+  Interrupted = 130,
+}

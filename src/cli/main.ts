@@ -1,0 +1,85 @@
+// The softmax program: commander wiring, error reporting and exit statuses. Each command lives in
+// its own module and only parses flags, calls the library and formats what it returns.
+import { Command, CommanderError } from "commander";
+import { InterruptedError, SoftmaxError, UsageError } from "../errors.js";
+import { VERSION } from "../version.js";
+import { registerDownload } from "./download.js";
+import { registerEvaluate } from "./evaluate.js";
+import { ExitCode } from "./exit-code.js";
+import { registerPredict } from "./predict.js";
+import { registerShow } from "./show.js";
+import { registerTrain } from "./train.js";
+
+/** A fresh program, so that tests can parse argv arrays without exiting the process. */
+export function createProgram(): Command {
+  const program = new Command("softmax")
+    .description("Softmax regression on Fashion-MNIST: download, train, evaluate, predict, show.")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({
+      outputError: (text, write) => write(`softmax: ${text.replace(/^error: /, "")}`),
+    })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  softmax download                      fetch and verify Fashion-MNIST into ./data
+  softmax train --epochs 10 --lr 0.1    train, print one line per epoch, save model.safetensors
+  softmax evaluate --model model.safetensors
+  softmax predict --n 6 --out predictions.png
+  softmax show --n 18 --out samples.png
+
+Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
+    );
+  registerDownload(program);
+  registerTrain(program);
+  registerEvaluate(program);
+  registerPredict(program);
+  registerShow(program);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
+  try {
+    await createProgram().parseAsync([...argv], { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+/** Prints one line for `error` on stderr (the stack only when DEBUG is set) and picks the exit status. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message through outputError.
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.Success;
+    return ExitCode.Usage;
+  }
+  const debug = process.env.DEBUG !== undefined && process.env.DEBUG !== "";
+  if (error instanceof SoftmaxError) {
+    const hint = error.hint ? ` (${error.hint})` : "";
+    stderr.write(`softmax: ${oneLine(error.message)}${oneLine(hint)}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    stderr.write(`softmax: unexpected error: ${oneLine(message)} (set DEBUG=1 for the stack trace)\n`);
+  }
+  if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  if (error instanceof UsageError) return ExitCode.Usage;
+  if (error instanceof InterruptedError) return ExitCode.Interrupted;
+  return ExitCode.Failure;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, "; ");
+}
+
+/** `softmax predict --n 10000 | head -1`: when the reader goes away, stop at once with status 0. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(ExitCode.Success);
+    throw error;
+  });
+}

@@ -1,0 +1,70 @@
+// Option value parsers and shared options for the commander wiring. A bad value throws
+// commander's InvalidArgumentError, which main.ts turns into one line and exit status 2.
+import { type Command, InvalidArgumentError } from "commander";
+
+/** Parses an integer flag value that must be >= `min`. */
+export function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}.`);
+    }
+    return n;
+  };
+}
+
+export interface NumberBounds {
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Exclusive lower bound. */
+  above?: number;
+  /** Exclusive upper bound. */
+  below?: number;
+}
+
+/** Parses a finite number within the given bounds. */
+export function finiteNumber(bounds: NumberBounds = {}): (value: string) => number {
+  const parts: string[] = [];
+  if (bounds.min !== undefined) parts.push(`>= ${bounds.min}`);
+  if (bounds.above !== undefined) parts.push(`> ${bounds.above}`);
+  if (bounds.below !== undefined) parts.push(`< ${bounds.below}`);
+  const expected = `expected a finite number${parts.length > 0 ? ` ${parts.join(" and ")}` : ""}.`;
+  return (value) => {
+    const n = Number(value);
+    const ok =
+      value.trim() !== "" &&
+      Number.isFinite(n) &&
+      (bounds.min === undefined || n >= bounds.min) &&
+      (bounds.above === undefined || n > bounds.above) &&
+      (bounds.below === undefined || n < bounds.below);
+    if (!ok) throw new InvalidArgumentError(expected);
+    return n;
+  };
+}
+
+/** Parses one of a fixed set of words. */
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${choices.join(", ")}.`);
+    }
+    return value as T;
+  };
+}
+
+export interface DataOptions {
+  dataDir?: string;
+  offline?: boolean;
+}
+
+/** `--data-dir` and `--offline`, taken by every command that reads the dataset. */
+export function addDataOptions(command: Command): Command {
+  return command
+    .option("--data-dir <dir>", "dataset directory (default: $SOFTMAX_DATA_DIR, else ./data)")
+    .option("--offline", "never touch the network; use local copies only");
+}
+
+/** The data directory a command uses: the flag, else $SOFTMAX_DATA_DIR, else ./data. */
+export function dataDirFrom(options: DataOptions, env: NodeJS.ProcessEnv = process.env): string {
+  return options.dataDir ?? (env.SOFTMAX_DATA_DIR || "data");
+}

@@ -1,0 +1,84 @@
+// Where the CLI's output goes. stdout carries results only (table, TSV or NDJSON); progress bars,
+// logs and warnings go to stderr. Progress bars only when stderr is a TTY and not --quiet.
+import cliProgress from "cli-progress";
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface Progress {
+  update(value: number, total?: number): void;
+  stop(): void;
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  private readonly stdout: NodeJS.WritableStream;
+  private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+
+  constructor(
+    options: OutputOptions = {},
+    streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+  ) {
+    this.json = options.json === true;
+    this.quiet = options.quiet === true;
+    this.stdout = streams.stdout ?? process.stdout;
+    this.stderr = streams.stderr ?? process.stderr;
+  }
+
+  /** A result line for humans; suppressed in --json mode (use `event` there). */
+  line(text: string): void {
+    if (!this.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** One NDJSON object, only in --json mode. */
+  event(name: string, fields: Record<string, unknown>): void {
+    if (this.json) this.stdout.write(`${JSON.stringify({ event: name, ...fields })}\n`);
+  }
+
+  /** Raw text on stdout, whatever the mode (for TSV tables printed in both modes). */
+  write(text: string): void {
+    this.stdout.write(text);
+  }
+
+  /** A log line on stderr, silenced by --quiet. */
+  info(text: string): void {
+    if (!this.quiet) this.stderr.write(`${text}\n`);
+  }
+
+  /** A warning on stderr; shown even with --quiet, because it says something is wrong. */
+  warn(text: string): void {
+    this.stderr.write(`softmax: warning: ${text}\n`);
+  }
+
+  /** A progress bar on stderr, or null when stderr is not a TTY or --quiet is set. */
+  progress(label: string, total: number, unit = ""): Progress | null {
+    if (this.quiet || this.stderr.isTTY !== true) return null;
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} {bar} {percentage}% {value}/{total}${unit}`,
+        stream: this.stderr as NodeJS.WriteStream,
+        hideCursor: true,
+        clearOnComplete: true,
+        noTTYOutput: false,
+        barsize: 30,
+      },
+      noColor() ? cliProgress.Presets.legacy : cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return {
+      update: (value, newTotal) => {
+        if (newTotal !== undefined) bar.setTotal(newTotal);
+        bar.update(value);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+}
+
+/** NO_COLOR (https://no-color.org): any non-empty value turns colour off. */
+export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== "";
+}

@@ -1,0 +1,39 @@
+// Error types the library throws. Each names the file, URL or flag at fault, the expected and
+// actual values, and a hint; the CLI prints `message` and `hint` on one line and maps the class
+// to an exit status. Nothing here prints or exits.
+
+export interface ErrorDetails {
+  /** What the user can do about it, e.g. "run `softmax download --force`". */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class SoftmaxError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+  }
+}
+
+/** A bad flag value or argument the parser could not catch (exit status 2). */
+export class UsageError extends SoftmaxError {}
+
+/** The dataset is missing, corrupt, or could not be fetched. */
+export class DataError extends SoftmaxError {}
+
+/** A download failed on every mirror. */
+export class DownloadError extends DataError {}
+
+/** A model file is missing, malformed or of the wrong shape. */
+export class ModelFileError extends SoftmaxError {}
+
+/** An input image cannot be read. */
+export class ImageError extends SoftmaxError {}
+
+/** The loss became NaN or Infinity. */
+export class DivergenceError extends SoftmaxError {}
+
+/** The user pressed Ctrl-C; work done so far has been saved (exit status 130). */
+export class InterruptedError extends SoftmaxError {}

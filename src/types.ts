@@ -1,0 +1,92 @@
+// Shared types of the library: the dataset, the model parameters, training options and events.
+// Types only; no behaviour lives here.
+
+/** Fashion-MNIST images are 28×28 single-channel bytes. */
+export const IMAGE_SIDE = 28;
+/** Inputs per example (28·28 pixels). */
+export const NUM_INPUTS = IMAGE_SIDE * IMAGE_SIDE;
+/** Output classes. */
+export const NUM_CLASSES = 10;
+
+export type SplitName = "train" | "test";
+
+/** One split of the dataset: `count` images of 784 bytes each, row-major, kept as uint8 (scaled per batch). */
+export interface ImageSet {
+  readonly images: Uint8Array; // (count, 784), pixel values 0..255
+  readonly labels: Uint8Array; // (count), values 0..9
+  readonly count: number;
+}
+
+/** Both splits and the class names, as `load_data_fashion_mnist` gives them in d2l §3.5. */
+export interface FashionMnist {
+  readonly train: ImageSet;
+  readonly test: ImageSet;
+  readonly classes: readonly string[];
+  /** Directory the files were read from, for messages. */
+  readonly source: string;
+}
+
+/**
+ * The parameters of softmax regression, in the layout they are saved in (PyTorch nn.Linear: out×in).
+ * weight (10, 784) row-major, bias (10).
+ */
+export interface Params {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+}
+
+export type LossName = "cross-entropy" | "mse";
+
+/** Hyperparameters of one SGD step; identical for every backend. */
+export interface StepOptions {
+  readonly lr: number;
+  readonly weightDecay: number;
+  /** ε of label smoothing: targets are (1−ε)·onehot + ε/10. */
+  readonly labelSmoothing: number;
+  readonly loss: LossName;
+}
+
+/** What one step reports to the caller (for progress and for comparing backends step by step). */
+export interface StepReport {
+  readonly step: number; // 1-based within the epoch
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lossSum: number; // summed over the batch, before the update
+  readonly correct: number;
+}
+
+/** Sums over one epoch: the three slots of d2l's Accumulator in train_epoch_ch3. */
+export interface EpochSums {
+  readonly lossSum: number;
+  readonly correct: number;
+  readonly count: number;
+  /** True when `shouldStop` ended the epoch early (Ctrl-C). */
+  readonly stopped: boolean;
+}
+
+export interface EpochHooks {
+  onStep?(report: StepReport): void;
+  /** Checked after every step; returning true ends the epoch after that step. */
+  shouldStop?(): boolean;
+}
+
+/**
+ * A way to run the hot path: the TypeScript reference, or the WebAssembly kernels.
+ * Every backend must give the same results as the reference within float32 rounding.
+ */
+export interface Backend {
+  readonly name: string;
+  /** One pass over `train` in the order given (indices into the split), in minibatches of `batchSize`. Updates params in place. */
+  trainEpoch(
+    params: Params,
+    train: ImageSet,
+    order: Uint32Array,
+    batchSize: number,
+    options: StepOptions,
+    hooks?: EpochHooks,
+  ): Promise<EpochSums>;
+  /** Number of images of `set` whose argmax prediction equals the label. */
+  countCorrect(params: Params, set: ImageSet): Promise<number>;
+  /** Releases workers and memory. */
+  close(): Promise<void>;
+}
