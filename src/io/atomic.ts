@@ -1,0 +1,28 @@
+// Writing files so that a reader never sees half of one: write a temporary file in the same
+// directory, flush it, then rename it over the target (rename is atomic within a filesystem).
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** A temporary path next to `path`, unique to this process and call. */
+export function temporaryPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/** Writes `data` to `path` atomically: either the old file or the complete new one, never a mix. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temporary = temporaryPathFor(path);
+  try {
+    const handle = await open(temporary, "w", 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
