@@ -1,0 +1,177 @@
+// The training loop (d2l §3.6.6 train_epoch_ch3 / train_ch3): reshuffle, one SGD pass through a
+// backend, accumulate loss and accuracy during the pass, evaluate on the test set, report.
+// It takes a typed options object and callbacks; printing, saving and signals belong to the CLI.
+// The shuffle is made here from the seeded PRNG, so every backend sees the same order.
+import { DivergenceError } from "../errors.js";
+import { Rng } from "../model/rng.js";
+import type {
+  Backend,
+  EpochHooks,
+  FashionMnist,
+  ImageSet,
+  LossName,
+  Params,
+  StepOptions,
+  StepReport,
+} from "../types.js";
+import { Accumulator } from "./accumulator.js";
+
+export type ScheduleName = "constant" | "cosine";
+export const SCHEDULE_NAMES: readonly ScheduleName[] = ["constant", "cosine"];
+
+export interface TrainOptions {
+  /** Epochs to run in this call (after `startEpoch` already done). */
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Base learning rate (the schedule scales it per epoch). */
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  readonly loss: LossName;
+  readonly seed: number;
+  readonly schedule: ScheduleName;
+  /** Epochs already trained (from a resumed model file); numbering and shuffles continue from here. */
+  readonly startEpoch?: number;
+}
+
+export interface EpochReport {
+  /** 1-based epoch number, counting resumed epochs. */
+  readonly epoch: number;
+  /** startEpoch + epochs. */
+  readonly epochs: number;
+  /** Mean loss over the epoch's examples, accumulated during the epoch (before each update). */
+  readonly trainLoss: number;
+  readonly trainAcc: number;
+  readonly testAcc: number;
+  readonly lr: number;
+  readonly seconds: number;
+  /** False when Ctrl-C ended the epoch early: the figures then cover the steps that ran. */
+  readonly complete: boolean;
+}
+
+export interface TrainCallbacks {
+  onEpoch?(report: EpochReport): void;
+  /** After every step; `epoch` is 1-based, counting resumed epochs. */
+  onStep?(epoch: number, report: StepReport): void;
+  /** Checked after every step; true stops training after that step (Ctrl-C). */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  readonly history: EpochReport[];
+  /** Complete epochs trained in total, counting resumed ones. */
+  readonly epochsDone: number;
+  /** True when shouldStop ended training before all epochs ran. */
+  readonly stopped: boolean;
+  /** Test accuracy of the parameters as they are at the end (after the last step that ran). */
+  readonly testAccuracy: number;
+}
+
+/** The shuffle of epoch `epochIndex` (0-based, counting resumed epochs): a permutation of 0..n−1 from stream 1 + epochIndex. */
+export function epochOrder(seed: number, epochIndex: number, n: number): Uint32Array {
+  return new Rng(seed, 1 + epochIndex).permutation(n);
+}
+
+/**
+ * Learning rate of epoch `epochIndex` (0-based) out of `totalEpochs`.
+ * constant: lr.   cosine (Loshchilov & Hutter, SGDR without restarts): lr·½(1 + cos(π·e/E)),
+ * so the first epoch uses lr and the rate falls smoothly towards 0 at the end.
+ */
+export function learningRate(schedule: ScheduleName, lr: number, epochIndex: number, totalEpochs: number): number {
+  if (schedule === "constant") return lr;
+  return lr * 0.5 * (1 + Math.cos((Math.PI * epochIndex) / totalEpochs));
+}
+
+/** Fraction of `set` the model classifies correctly (d2l §3.6.5 evaluate_accuracy). */
+export async function evaluateAccuracy(backend: Backend, params: Params, set: ImageSet): Promise<number> {
+  if (set.count === 0) return 0;
+  return (await backend.countCorrect(params, set)) / set.count;
+}
+
+export interface EpochResult {
+  readonly trainLoss: number;
+  readonly trainAcc: number;
+  readonly stopped: boolean;
+}
+
+/** One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy accumulated during the pass. */
+export async function trainEpoch(
+  backend: Backend,
+  params: Params,
+  train: ImageSet,
+  order: Uint32Array,
+  batchSize: number,
+  step: StepOptions,
+  hooks: EpochHooks = {},
+): Promise<EpochResult> {
+  const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
+  let diverged: number | null = null;
+  const sums = await backend.trainEpoch(params, train, order, batchSize, step, {
+    onStep: (report) => {
+      if (!Number.isFinite(report.lossSum)) diverged = report.lossSum;
+      hooks.onStep?.(report);
+    },
+    shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
+  });
+  metric.add(sums.lossSum, sums.correct, sums.count);
+  const loss = diverged ?? metric.get(0);
+  if (!Number.isFinite(loss)) {
+    throw new DivergenceError(`training diverged: the loss became ${loss}`, {
+      hint: `try a smaller --lr than ${step.lr}`,
+    });
+  }
+  const count = metric.get(2);
+  return {
+    trainLoss: count === 0 ? 0 : metric.get(0) / count,
+    trainAcc: count === 0 ? 0 : metric.get(1) / count,
+    stopped: sums.stopped,
+  };
+}
+
+/** Trains `params` in place for `options.epochs` epochs (d2l train_ch3), testing after each. */
+export async function train(
+  backend: Backend,
+  data: FashionMnist,
+  params: Params,
+  options: TrainOptions,
+  callbacks: TrainCallbacks = {},
+): Promise<TrainResult> {
+  const startEpoch = options.startEpoch ?? 0;
+  const totalEpochs = startEpoch + options.epochs;
+  const history: EpochReport[] = [];
+  let epochsDone = startEpoch;
+  let stopped = false;
+  let testAccuracy = Number.NaN;
+  for (let e = startEpoch; e < totalEpochs && !stopped; e++) {
+    const started = performance.now();
+    const lr = learningRate(options.schedule, options.lr, e, totalEpochs);
+    const order = epochOrder(options.seed, e, data.train.count);
+    const step: StepOptions = {
+      lr,
+      weightDecay: options.weightDecay,
+      labelSmoothing: options.labelSmoothing,
+      loss: options.loss,
+    };
+    const epoch = await trainEpoch(backend, params, data.train, order, options.batchSize, step, {
+      onStep: (report) => callbacks.onStep?.(e + 1, report),
+      shouldStop: () => callbacks.shouldStop?.() === true,
+    });
+    testAccuracy = await evaluateAccuracy(backend, params, data.test);
+    if (!epoch.stopped) epochsDone = e + 1;
+    stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
+    const report: EpochReport = {
+      epoch: e + 1,
+      epochs: totalEpochs,
+      trainLoss: epoch.trainLoss,
+      trainAcc: epoch.trainAcc,
+      testAcc: testAccuracy,
+      lr,
+      seconds: (performance.now() - started) / 1000,
+      complete: !epoch.stopped,
+    };
+    history.push(report);
+    callbacks.onEpoch?.(report);
+  }
+  if (Number.isNaN(testAccuracy)) testAccuracy = await evaluateAccuracy(backend, params, data.test);
+  return { history, epochsDone, stopped, testAccuracy };
+}
