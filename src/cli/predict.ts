@@ -1,6 +1,247 @@
-// Temporary scaffold so the program builds while the command is written; replaced by its owner.
+// `softmax predict`: d2l §3.6 predict_ch3 from the command line. Classifies dataset images (the first
+// --n of --split from --offset) or the user's own PNG files, prints TSV or NDJSON, and with --out draws
+// the grid. Flag parsing, file reading and formatting only: the forward pass is the model's, image
+// preparation is src/io/image-input.ts, drawing is src/io/png.ts.
+import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
+import { ImageError, UsageError } from "../errors.js";
+import { readImageInput } from "../io/image-input.js";
+import { inputPicture, itemPicture, type PredictionCell, predictionItem, renderPredictions } from "../io/png.js";
+import { loadModel } from "../io/safetensors.js";
+import { predictProbabilities } from "../model/softmax-regression.js";
+import { NUM_CLASSES, NUM_INPUTS, type SplitName } from "../types.js";
+import { loadDataForCommand } from "./load-data.js";
+import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
+import { Output } from "./output.js";
+import {
+  addGridOptions,
+  checkDatasetRange,
+  checkGridSize,
+  classNamesOf,
+  givenOnCommandLine,
+  writePicture,
+} from "./pictures.js";
+
+/** Largest PNG file accepted (a 4096×4096 16-bit RGBA image stored uncompressed is about 134 MB). */
+const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
+
+interface PredictOptions extends DataOptions {
+  model: string;
+  n: number;
+  offset: number;
+  split: SplitName;
+  out?: string;
+  cols?: number;
+  scale: number;
+  invert?: boolean;
+  json?: boolean;
+}
+
+/** One classified example, whichever way it came in. */
+interface Prediction {
+  /** Dataset index, or the file name of a user's image. */
+  readonly index: number | string;
+  /** True class, or null for a user's image. */
+  readonly trueClass: number | null;
+  /** (784) in [0,1]: what the model saw. */
+  readonly input: Float32Array;
+  readonly pixels?: Uint8Array;
+  /** (10) class probabilities. */
+  readonly probabilities: Float32Array;
+  readonly inverted?: boolean;
+}
 
 export function registerPredict(program: Command): void {
-  program.command("predict").description("(not yet written)");
+  const command = program
+    .command("predict")
+    .description("Classify test images, or your own PNG files, with a trained model (d2l predict_ch3).")
+    .argument("[images...]", "PNG files to classify instead of the dataset; - reads one PNG from stdin")
+    .option("--model <file>", "model file written by `softmax train`", "model.safetensors")
+    .option("--n <count>", "how many dataset images", integerAtLeast(1), 6)
+    .option("--offset <index>", "index of the first dataset image", integerAtLeast(0), 0)
+    .option("--split <split>", "dataset split: test or train", oneOf<SplitName>(["test", "train"]), "test")
+    .option("--out <file.png>", "also draw the images titled true over predicted class (wrong ones in red)")
+    .option("--invert", "own images: always invert (for dark items on a light background)")
+    .option("--no-invert", "own images: never invert (default: invert when the border is lighter than the centre)")
+    .option("--json", "print NDJSON `prediction` events (with the top 3 classes) instead of TSV");
+  addGridOptions(command);
+  addDataOptions(command);
+  command.addHelpText(
+    "after",
+    `
+Output: TSV with the header index<TAB>true<TAB>pred<TAB>confidence (class names, confidence to 3
+decimals; for own images index is the file name and true is empty), or NDJSON with --json. With --out,
+the PNG is written first and reported on stderr (with --json, as a "file" event on stdout).
+--offset + --n must stay within the split (test: 10000 images, train: 60000).
+
+Examples:
+  softmax predict                                  first 6 test images as TSV
+  softmax predict --n 10 --out predictions.png     and draw them
+  softmax predict --n 10000 | cut -f3 | sort | uniq -c
+  softmax predict --json --n 3 | jq -c '.top3'
+  softmax predict shirt.png boot.png               your own PNG files (any size or colour type)
+  convert photo.jpg png:- | softmax predict -      one PNG from stdin`,
+  );
+  command.action(async (images: string[], options: PredictOptions, self: Command) => {
+    await runPredict(images, options, self);
+  });
+}
+
+async function runPredict(images: readonly string[], options: PredictOptions, command: Command): Promise<void> {
+  const output = new Output({ json: options.json === true });
+  if (images.length > 0) {
+    for (const flag of ["n", "offset", "split"] as const) {
+      if (givenOnCommandLine(command, flag)) {
+        throw new UsageError(`--${flag} selects dataset images; it cannot be used with image files`, {
+          hint: "drop it, or drop the file names",
+        });
+      }
+    }
+    if (images.filter((name) => name === "-").length > 1) {
+      throw new UsageError("- (stdin) can be given only once", { hint: "stdin holds one PNG" });
+    }
+  }
+
+  const { params, metadata } = await loadModel(options.model);
+  const classes = classNamesOf(metadata);
+
+  const predictions =
+    images.length > 0 ? await predictFiles(images, options, params) : await predictDataset(options, params, output);
+
+  if (options.out !== undefined) {
+    const cells = predictions.map((p) => predictionCell(p, classes));
+    const gridOptions = { columns: options.cols, scale: options.scale };
+    checkGridSize(cells.map(predictionItem), gridOptions);
+    await writePicture(options.out, renderPredictions(cells, gridOptions), "predictions", output, (path) =>
+      output.info(`wrote ${path}`),
+    );
+  }
+  printPredictions(predictions, classes, output);
+}
+
+async function predictDataset(
+  options: PredictOptions,
+  params: Parameters<typeof predictProbabilities>[0],
+  output: Output,
+): Promise<Prediction[]> {
+  const data = await loadDataForCommand(options, output);
+  const set = data[options.split];
+  checkDatasetRange(options.offset, options.n, options.split, set.count);
+  const n = options.n;
+  const X = new Float32Array(n * NUM_INPUTS); // (n, 784) in [0,1], as the model was trained
+  const start = options.offset * NUM_INPUTS;
+  for (let i = 0; i < n * NUM_INPUTS; i++) X[i] = set.images[start + i]! / 255;
+  const P = predictProbabilities(params, X, n); // (n, 10)
+  return Array.from({ length: n }, (_, i) => ({
+    index: options.offset + i,
+    trueClass: set.labels[options.offset + i]!,
+    input: X.subarray(i * NUM_INPUTS, (i + 1) * NUM_INPUTS),
+    pixels: set.images.subarray(start + i * NUM_INPUTS, start + (i + 1) * NUM_INPUTS),
+    probabilities: P.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+  }));
+}
+
+async function predictFiles(
+  names: readonly string[],
+  options: PredictOptions,
+  params: Parameters<typeof predictProbabilities>[0],
+): Promise<Prediction[]> {
+  const inputs = [];
+  for (const name of names) {
+    const bytes = name === "-" ? await readStdin() : await readImageFile(name);
+    inputs.push({ name, ...readImageInput(bytes, name === "-" ? "stdin" : name, { invert: options.invert }) });
+  }
+  const X = new Float32Array(inputs.length * NUM_INPUTS); // (n, 784)
+  inputs.forEach((input, i) => {
+    X.set(input.pixels, i * NUM_INPUTS);
+  });
+  const P = predictProbabilities(params, X, inputs.length); // (n, 10)
+  return inputs.map((input, i) => ({
+    index: input.name,
+    trueClass: null,
+    input: input.pixels,
+    probabilities: P.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+    inverted: input.inverted,
+  }));
+}
+
+async function readImageFile(path: string): Promise<Uint8Array> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    if (info.size > MAX_IMAGE_FILE_BYTES) {
+      throw new ImageError(`${path} is ${info.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} accepted`, {
+        hint: "shrink the image first; it is reduced to 28×28 anyway",
+      });
+    }
+    return await readFile(path);
+  } catch (cause) {
+    if (cause instanceof ImageError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`;
+    throw new ImageError(`${path}: ${what}`, { hint: "give the path of a PNG file", cause });
+  }
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > MAX_IMAGE_FILE_BYTES) {
+      throw new ImageError(`stdin holds more than ${MAX_IMAGE_FILE_BYTES} bytes`, { hint: "give a smaller PNG" });
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Classes ranked by probability, best first (ties by class index, so the order is stable). */
+function ranked(probabilities: Float32Array): number[] {
+  return Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
+}
+
+function predictionCell(prediction: Prediction, classes: readonly string[]): PredictionCell {
+  const best = ranked(prediction.probabilities)[0]!;
+  const picture = prediction.pixels ? itemPicture(prediction.pixels) : inputPicture(prediction.input);
+  const cell = { picture, predictedClass: classes[best]!, confidence: prediction.probabilities[best]! };
+  return prediction.trueClass === null
+    ? { ...cell, label: String(prediction.index) }
+    : { ...cell, trueClass: classes[prediction.trueClass]! };
+}
+
+/** TSV cells must not contain tabs or newlines. */
+function tsvField(text: string): string {
+  return text.replace(/[\t\r\n]/g, " ");
+}
+
+function rounded(value: number): number {
+  return Number(value.toFixed(6));
+}
+
+function printPredictions(predictions: readonly Prediction[], classes: readonly string[], output: Output): void {
+  if (!output.json) {
+    const lines = ["index\ttrue\tpred\tconfidence"];
+    for (const p of predictions) {
+      const best = ranked(p.probabilities)[0]!;
+      const truth = p.trueClass === null ? "" : classes[p.trueClass]!;
+      lines.push(`${tsvField(String(p.index))}\t${truth}\t${classes[best]}\t${p.probabilities[best]!.toFixed(3)}`);
+    }
+    output.write(`${lines.join("\n")}\n`);
+    return;
+  }
+  for (const p of predictions) {
+    const order = ranked(p.probabilities);
+    const best = order[0]!;
+    output.event("prediction", {
+      index: p.index,
+      true: p.trueClass === null ? null : classes[p.trueClass],
+      pred: classes[best],
+      confidence: rounded(p.probabilities[best]!),
+      correct: p.trueClass === null ? null : p.trueClass === best,
+      top3: order.slice(0, 3).map((c) => ({ class: classes[c], probability: rounded(p.probabilities[c]!) })),
+      ...(p.inverted === undefined ? {} : { inverted: p.inverted }),
+    });
+  }
 }

@@ -1,6 +1,93 @@
-// Temporary scaffold so the program builds while the command is written; replaced by its owner.
+// `softmax show`: d2l §3.5 show_images as a PNG (the first --n images of a split, titled by class),
+// or with --weights the ten rows of a trained W drawn as 28×28 templates. Flag parsing and file
+// writing only; drawing lives in src/io/png.ts.
 import type { Command } from "commander";
+import { UsageError } from "../errors.js";
+import { itemPicture, renderWeightTemplates, showImages } from "../io/png.js";
+import { loadModel } from "../io/safetensors.js";
+import { NUM_INPUTS, type SplitName } from "../types.js";
+import { loadDataForCommand } from "./load-data.js";
+import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
+import { Output } from "./output.js";
+import {
+  addGridOptions,
+  checkDatasetRange,
+  checkGridSize,
+  classNamesOf,
+  givenOnCommandLine,
+  writePicture,
+} from "./pictures.js";
+
+interface ShowOptions extends DataOptions {
+  n: number;
+  offset: number;
+  split: SplitName;
+  out?: string;
+  weights?: string;
+  cols?: number;
+  scale: number;
+  json?: boolean;
+}
 
 export function registerShow(program: Command): void {
-  program.command("show").description("(not yet written)");
+  const command = program
+    .command("show")
+    .description("Draw dataset images with their class names (d2l show_images), or a model's weight templates.")
+    .option("--n <count>", "how many images", integerAtLeast(1), 18)
+    .option("--offset <index>", "index of the first image", integerAtLeast(0), 0)
+    .option("--split <split>", "dataset split: train or test", oneOf<SplitName>(["train", "test"]), "train")
+    .option("--out <file.png>", "PNG to write (default: samples.png, or weights.png with --weights)")
+    .option("--weights <model>", "draw the ten rows of the model's W as 28×28 templates (red +, blue −)")
+    .option("--json", "report the file written as an NDJSON `file` event");
+  addGridOptions(command);
+  addDataOptions(command);
+  command.addHelpText(
+    "after",
+    `
+Prints the path of the PNG written on stdout (with --json, a "file" event with its size).
+--offset + --n must stay within the split (train: 60000 images, test: 10000).
+
+Examples:
+  softmax show                                   first 18 training images, 2 rows of 9, to samples.png
+  softmax show --n 10 --split test --scale 4 --out test.png
+  softmax show --weights model.safetensors       what each class's row of W looks for, to weights.png`,
+  );
+  command.action(async (options: ShowOptions, self: Command) => {
+    await runShow(options, self);
+  });
+}
+
+async function runShow(options: ShowOptions, command: Command): Promise<void> {
+  const output = new Output({ json: options.json === true });
+  const gridOptions = { columns: options.cols, scale: options.scale };
+  const report = (path: string) => output.line(path);
+
+  if (options.weights !== undefined) {
+    for (const flag of ["n", "offset", "split"] as const) {
+      if (givenOnCommandLine(command, flag)) {
+        throw new UsageError(`--${flag} selects dataset images; it cannot be used with --weights`, {
+          hint: "drop it, or drop --weights",
+        });
+      }
+    }
+    const { params, metadata } = await loadModel(options.weights);
+    const png = renderWeightTemplates(params.weight, classNamesOf(metadata), gridOptions);
+    await writePicture(options.out ?? "weights.png", png, "weights", output, report);
+    return;
+  }
+
+  const data = await loadDataForCommand(options, output);
+  const set = data[options.split];
+  checkDatasetRange(options.offset, options.n, options.split, set.count);
+  const images: Uint8Array[] = [];
+  const titles: string[] = [];
+  for (let i = options.offset; i < options.offset + options.n; i++) {
+    images.push(set.images.subarray(i * NUM_INPUTS, (i + 1) * NUM_INPUTS));
+    titles.push(data.classes[set.labels[i]!] ?? String(set.labels[i]));
+  }
+  checkGridSize(
+    images.map((pixels, i) => ({ picture: itemPicture(pixels), title: [{ text: titles[i]! }] })),
+    gridOptions,
+  );
+  await writePicture(options.out ?? "samples.png", showImages(images, titles, gridOptions), "samples", output, report);
 }
