@@ -3,6 +3,7 @@
 // and reaches its final name only after the decompressed payload's SHA-256 matches; a lock file
 // lets two processes share one directory. Which files and URLs to fetch are decided by pure
 // helpers in fashion-mnist.ts; parsing IDX is not done here.
+import { writeSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { type Dispatcher, EnvHttpProxyAgent, request } from "undici";
 import { DataError, DownloadError } from "../errors.js";
@@ -76,24 +77,34 @@ export interface FileResult {
   readonly raw: Uint8Array;
 }
 
-/** Downloads every file of the dataset that is not already valid in the data directory, one after the other. */
+/**
+ * Downloads every file of the dataset that is not already valid in the data directory, one after
+ * the other, reporting each as a `file` event when it is ready.
+ */
 export async function downloadFashionMnist(options: FetchOptions): Promise<FileResult[]> {
   return withDispatcher(options, async (dispatcher) => {
     const results: FileResult[] = [];
     for (const file of options.files ?? FASHION_MNIST_FILES) {
-      results.push(await downloadFile(file, { ...options, dispatcher }));
+      results.push(announce(await downloadFile(file, { ...options, dispatcher }), options));
     }
     return results;
   });
 }
 
-/** `--from DIR`: copies (and verifies) every file from a local directory holding NAME or NAME.gz. */
+/** `--from DIR`: copies (and verifies) every file from a local directory holding NAME or NAME.gz; a `file` event each. */
 export async function copyFashionMnist(fromDir: string, options: FetchOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   for (const file of options.files ?? FASHION_MNIST_FILES) {
-    results.push(await copyFile(file, fromDir, options));
+    results.push(announce(await copyFile(file, fromDir, options), options));
   }
   return results;
+}
+
+/** Reports a finished file as a `file` event and passes it on. */
+function announce(result: FileResult, options: FetchOptions): FileResult {
+  const { name, path, bytes, origin, source, sha256, verified } = result;
+  options.onEvent?.({ type: "file", name, path, bytes, origin, source, sha256, verified });
+  return result;
 }
 
 /** Fetches one file from the first mirror that serves it intact, unless a valid copy is present. */
@@ -385,17 +396,30 @@ async function receiveBody(
   const handle = await open(part, start > 0 ? "a" : "w");
   let received = start;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      received += chunk.length;
-      if (received > cap) {
-        body.destroy();
-        await handle.close().catch(() => {});
-        await rm(part, { force: true });
-        throw new AttemptError(`more than the ${cap}-byte limit for ${file.name}`, false);
-      }
-      await handle.write(chunk);
-      options.onEvent?.({ type: "download-progress", name: file.name, url, received, total });
-    }
+    // Flowing mode with synchronous writes: the body never pushes back. undici 7 (through 7.30)
+    // crashes the process with an uncatchable assertion when a server closes the connection while
+    // the parser is paused for backpressure (nodejs/undici#5360, fixed only in undici 8).
+    await new Promise<void>((resolve, reject) => {
+      body.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > cap) {
+          body.destroy(new AttemptError(`more than the ${cap}-byte limit for ${file.name}`, false));
+          return;
+        }
+        try {
+          writeSync(handle.fd, chunk);
+        } catch (error) {
+          body.destroy(error as Error);
+          return;
+        }
+        options.onEvent?.({ type: "download-progress", name: file.name, url, received, total });
+      });
+      body.once("end", resolve);
+      body.once("error", reject);
+    });
+  } catch (error) {
+    if (error instanceof AttemptError) await rm(part, { force: true });
+    throw error;
   } finally {
     await handle.close().catch(() => {});
   }
