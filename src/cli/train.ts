@@ -1,6 +1,251 @@
-// Temporary scaffold so the program builds while the command is written; replaced by its owner.
-import type { Command } from "commander";
+// `softmax train`: parses and validates the flags, loads the data, runs the training loop on the
+// chosen backend, prints one line (or NDJSON event) per epoch, and saves the model atomically.
+// Ctrl-C stops after the current step and saves; divergence saves nothing. No maths here.
+import { availableParallelism } from "node:os";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "../backend.js";
+import { InterruptedError } from "../errors.js";
+import { loadModel, saveModel } from "../io/safetensors.js";
+import { initParams } from "../model/softmax-regression.js";
+import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../train/loop.js";
+import { readTrainingRecord, trainingMetadata } from "../train/metadata.js";
+import type { LossName, Params } from "../types.js";
+import { loadDataForCommand } from "./load-data.js";
+import { addDataOptions, type DataOptions, finiteNumber, integerAtLeast, oneOf } from "./options.js";
+import { Output, type Progress } from "./output.js";
+
+interface TrainFlags extends DataOptions {
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  loss: LossName;
+  schedule: ScheduleName;
+  out: string;
+  resume?: string;
+  backend: BackendName;
+  threads: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Seeds are integers 0..2^53−1 (the PRNG mixes both 32-bit halves). */
+function seedValue(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidArgumentError("expected an integer >= 0 and < 2^53.");
+  }
+  return n;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
 
 export function registerTrain(program: Command): void {
-  program.command("train").description("(not yet written)");
+  const command = program
+    .command("train")
+    .description("Train softmax regression on Fashion-MNIST with minibatch SGD and save the model (safetensors).")
+    .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10)
+    .option("--lr <rate>", "learning rate, > 0", finiteNumber({ above: 0 }), 0.1)
+    .option("--batch-size <n>", "examples per minibatch; the last partial batch is used", integerAtLeast(1), 256)
+    .option("--seed <n>", "seed of the initial weights and of every epoch's shuffle", seedValue, 0)
+    .option("--weight-decay <lambda>", "L2 penalty on the weight (not the bias), >= 0", finiteNumber({ min: 0 }), 0)
+    .option(
+      "--label-smoothing <epsilon>",
+      "targets (1-epsilon)*onehot + epsilon/10, 0 <= epsilon < 1",
+      finiteNumber({ min: 0, below: 1 }),
+      0,
+    )
+    .addOption(
+      new Option("--loss <name>", "cross-entropy, or mse: squared error of the softmax outputs")
+        .choices(["cross-entropy", "mse"])
+        .default("cross-entropy")
+        .argParser(oneOf<LossName>(["cross-entropy", "mse"])),
+    )
+    .addOption(
+      new Option("--schedule <name>", "learning rate per epoch: constant, or cosine decay from --lr towards 0")
+        .choices(SCHEDULE_NAMES)
+        .default("constant")
+        .argParser(oneOf<ScheduleName>(SCHEDULE_NAMES)),
+    )
+    .option("--out <file>", "where to save the model (written atomically)", "model.safetensors")
+    .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
+    .addOption(
+      new Option("--backend <name>", "what runs the training steps")
+        .choices(BACKEND_NAMES)
+        .default(DEFAULT_BACKEND)
+        .argParser(oneOf<BackendName>(BACKEND_NAMES)),
+    )
+    .option("--threads <n>", "worker threads for backends that use them", integerAtLeast(1), defaultThreads())
+    .option("--json", "print NDJSON events (epoch, then done) instead of lines")
+    .option("--quiet", "no progress bar or log lines on stderr");
+  addDataOptions(command);
+  command.addHelpText(
+    "after",
+    `
+Examples:
+  softmax train                                   10 epochs, lr 0.1, batch 256, seed 0 -> model.safetensors
+  softmax train --epochs 30 --schedule cosine --out best.safetensors
+  softmax train --epochs 5 --resume model.safetensors   5 more epochs (same result as training 10 at once)
+  softmax train --loss mse --json | jq .test_acc
+
+Output: one line per epoch on stdout (loss and train acc accumulated during the epoch, test acc after it).
+Ctrl-C stops after the current step, saves the model trained so far and exits 130.`,
+  );
+  command.action(async (flags: TrainFlags, cmd: Command) => {
+    await runTrain(flags, cmd);
+  });
+}
+
+/** The flags that --resume can take from the model file when they are not given on the command line. */
+const RESUMABLE = {
+  lr: "lr",
+  batchSize: "batchSize",
+  seed: "seed",
+  weightDecay: "weightDecay",
+  labelSmoothing: "labelSmoothing",
+  loss: "loss",
+  schedule: "schedule",
+} as const;
+
+async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
+  const output = new Output({ json: flags.json, quiet: flags.quiet });
+  const config = { ...flags };
+  let params: Params;
+  let startEpoch = 0;
+  if (flags.resume !== undefined) {
+    const saved = await loadModel(flags.resume);
+    const record = readTrainingRecord(saved.metadata, flags.resume);
+    for (const key of Object.keys(RESUMABLE) as (keyof typeof RESUMABLE)[]) {
+      const value = record[key];
+      if (cmd.getOptionValueSource(key) !== "cli" && value !== undefined) Object.assign(config, { [key]: value });
+    }
+    params = saved.params;
+    startEpoch = record.epochs;
+  } else {
+    params = initParams(config.seed);
+  }
+
+  const data = await loadDataForCommand(flags, output);
+  const backend = await createBackend(config.backend, { threads: config.threads });
+  const interrupt = interruptFlag();
+  const started = performance.now();
+  let bar: Progress | null = null;
+  try {
+    const result = await train(
+      backend,
+      data,
+      params,
+      {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        lr: config.lr,
+        weightDecay: config.weightDecay,
+        labelSmoothing: config.labelSmoothing,
+        loss: config.loss,
+        seed: config.seed,
+        schedule: config.schedule,
+        startEpoch,
+      },
+      {
+        onStep: (epoch, step) => {
+          if (step.step === 1)
+            bar = output.progress(`epoch ${epoch}/${startEpoch + config.epochs}`, step.steps, " steps");
+          bar?.update(step.step);
+        },
+        onEpoch: (report) => {
+          bar?.stop();
+          bar = null;
+          printEpoch(output, report);
+        },
+        shouldStop: () => interrupt.requested,
+      },
+    );
+    const metadata = trainingMetadata(
+      {
+        epochs: result.epochsDone,
+        lr: config.lr,
+        batchSize: config.batchSize,
+        seed: config.seed,
+        weightDecay: config.weightDecay,
+        labelSmoothing: config.labelSmoothing,
+        loss: config.loss,
+        schedule: config.schedule,
+        testAccuracy: result.testAccuracy,
+      },
+      data.classes,
+    );
+    await saveModel(config.out, params, metadata);
+    const last = result.history.at(-1);
+    const seconds = (performance.now() - started) / 1000;
+    output.event("done", {
+      epochs: result.epochsDone,
+      train_loss: last === undefined ? null : round(last.trainLoss, 4),
+      train_acc: last === undefined ? null : round(last.trainAcc, 4),
+      test_acc: result.testAccuracy,
+      seconds: round(seconds, 2),
+      interrupted: result.stopped,
+      model: config.out,
+    });
+    output.line(`saved ${config.out}`);
+    if (result.stopped) {
+      throw new InterruptedError(
+        `interrupted after ${result.epochsDone} complete epochs; saved the model trained so far to ${config.out}`,
+        {
+          hint: `continue with --resume ${config.out}`,
+        },
+      );
+    }
+  } finally {
+    (bar as Progress | null)?.stop();
+    interrupt.dispose();
+    await backend.close();
+  }
+}
+
+function printEpoch(output: Output, report: EpochReport): void {
+  const width = String(report.epochs).length;
+  const partial = report.complete ? "" : "  (interrupted)";
+  output.line(
+    `epoch ${String(report.epoch).padStart(width)}/${report.epochs}  loss ${report.trainLoss.toFixed(4)}  ` +
+      `train acc ${report.trainAcc.toFixed(3)}  test acc ${report.testAcc.toFixed(3)}  ${report.seconds.toFixed(2)}s${partial}`,
+  );
+  output.event("epoch", {
+    epoch: report.epoch,
+    epochs: report.epochs,
+    train_loss: round(report.trainLoss, 4),
+    train_acc: round(report.trainAcc, 4),
+    test_acc: report.testAcc,
+    lr: report.lr,
+    seconds: round(report.seconds, 2),
+    ...(report.complete ? {} : { interrupted: true }),
+  });
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+/**
+ * Ctrl-C during training: the first SIGINT asks the loop to stop after the current step (the
+ * model is then saved); a second one exits at once, leaving any existing model file untouched.
+ */
+function interruptFlag(): { readonly requested: boolean; dispose(): void } {
+  const state = { requested: false };
+  const onSignal = () => {
+    if (state.requested) process.exit(130);
+    state.requested = true;
+  };
+  process.on("SIGINT", onSignal);
+  return {
+    get requested() {
+      return state.requested;
+    },
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+    },
+  };
 }

@@ -90,6 +90,8 @@ export class ReferenceBackend implements Backend {
       correct += stepCorrect;
       count += B;
       hooks.onStep?.({ step: step + 1, steps, batchSize: B, lossSum: stepLoss, correct: stepCorrect });
+      // Let the event loop run between steps, so Ctrl-C and the progress bar are handled mid-epoch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (step + 1 < steps && hooks.shouldStop?.() === true) return { lossSum, correct, count, stopped: true };
     }
     return { lossSum, correct, count, stopped: false };
