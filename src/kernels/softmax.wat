@@ -1,0 +1,367 @@
+;; The hot path of softmax regression in WebAssembly with 128-bit SIMD: gather + forward, stable
+;; softmax with cross-entropy and its gradient, backward + SGD update, and the evaluation count.
+;; It is not the reference (src/model/softmax-regression.ts is, and the tests compare the two) and
+;; it does no I/O, no allocation and no threading: src/kernels/wasm-backend.ts lays out the shared
+;; memory and runs these functions on one or two threads.
+;;
+;; Why WAT text and not AssemblyScript: the point of this file is control over what the engine
+;; executes (which values stay in the 15 usable SIMD registers, the exact order of every float
+;; addition so results do not depend on the thread count), and WAT states that directly, is
+;; assembled by wabt with no optimiser in between, and needs no second TypeScript dialect that
+;; tsc and biome would trip over.
+;;
+;; Work split (see wasm-backend.ts): the 784 inputs are cut into two halves of H = 392 columns.
+;; Each thread owns one half of W, stored as its own (10, 392) block, and of the gathered batch
+;; X (B, 392). A forward pass over one half gives partial logits (B, 10); logits = (part0 + part1)
+;; + b in that order on every thread, so one or two threads give bit-identical results. The
+;; backward pass for a half only needs that half of X and the (B, 10) gradient of the logits,
+;; which both threads compute redundantly from the same inputs, so the only hand-off per step is
+;; the partial logits.
+;;
+;; Layouts (byte pointers into the shared memory, all f32 little-endian):
+;;   images (N, 784) u8, labels (N) u8, order (N) u32
+;;   w    (10, 392)  one half of W, row o at w + o*1568
+;;   x    (B, 392)   one half of the batch, row r at x + r*xstride (xstride 0 = one scratch row)
+;;   part (B, 10)    partial logits, row r at part + r*40
+;;   g    (B, 12)    dLogits = (P − Y)/B, row r at g + r*48 (lanes 10, 11 unused)
+;;   bias (10)       read as 16 bytes + 8 bytes
+;;   out             softmax_step writes: f64 loss sum at +0, i32 correct at +8, i32 finite at +12
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; e^x for 4 lanes (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n from the
+  ;; exponent bits). Relative error ~1e-7. x is clamped to [−87.3, 88.3], so exp(−inf) gives
+  ;; ~1e-38 instead of 0 (callers mask the lanes that must be 0); NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88.3762626647949 88.3762626647949 88.3762626647949 88.3762626647949))
+                             (v128.const f32x4 -87.3365478515625 -87.3365478515625 -87.3365478515625 -87.3365478515625)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; p·r² + r + 1
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+                             (v128.const f32x4 1 1 1 1)))
+    ;; · 2^n, n in [−126, 127]
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; ln x in float64 for one value (the per-example log-sum-exp; x = Σ exp ≥ 1 there).
+  ;; x = 2^k·m with m in [√½, √2): ln m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.1716, by its odd
+  ;; series up to s^15 (next term < 4e-14). NaN and +inf are returned unchanged, x ≤ 0 gives NaN.
+  (func $log (param $x f64) (result f64)
+    (local $bits i64) (local $k i32) (local $m f64) (local $s f64) (local $s2 f64) (local $t f64)
+    (if (i32.eqz (i32.and (f64.gt (local.get $x) (f64.const 0)) (f64.lt (local.get $x) (f64.const inf))))
+      (then (return (select (local.get $x) (f64.const nan) (f64.ge (local.get $x) (f64.const inf))))))
+    (local.set $bits (i64.reinterpret_f64 (local.get $x)))
+    (local.set $k (i32.sub (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 52))) (i32.const 1023)))
+    (local.set $m (f64.reinterpret_i64 (i64.or (i64.and (local.get $bits) (i64.const 0x000fffffffffffff))
+                                               (i64.const 0x3ff0000000000000))))
+    (if (f64.gt (local.get $m) (f64.const 1.4142135623730951))
+      (then (local.set $m (f64.mul (local.get $m) (f64.const 0.5)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (local.set $s (f64.div (f64.sub (local.get $m) (f64.const 1)) (f64.add (local.get $m) (f64.const 1))))
+    (local.set $s2 (f64.mul (local.get $s) (local.get $s)))
+    (local.set $t (f64.const 0.06666666666666667)) ;; 1/15
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.07692307692307693))) ;; 1/13
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.09090909090909091))) ;; 1/11
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.1111111111111111))) ;; 1/9
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.14285714285714285))) ;; 1/7
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.2))) ;; 1/5
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 0.3333333333333333))) ;; 1/3
+    (local.set $t (f64.add (f64.mul (local.get $t) (local.get $s2)) (f64.const 1)))
+    (f64.add (f64.mul (f64.convert_i32_s (local.get $k)) (f64.const 0.6931471805599453))
+             (f64.mul (f64.mul (f64.const 2) (local.get $s)) (local.get $t))))
+  (export "log" (func $log))
+
+  ;; Horizontal sum of 4 lanes in a fixed order: (v0 + v2) + (v1 + v3).
+  (func $hsum (param $v v128) (result f32)
+    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+
+  ;; For rows r < count, with n = order[start + r] (or start + r when order is 0):
+  ;;   x[r] (392) ← images[n, col0 : col0+392] / 255          (gather + uint8 → f32)
+  ;;   part[r, o] ← Σ_k x[r, k] · w[o, k]  for o < 10          (partial logits of this half)
+  ;; Each dot product keeps 4 lane sums over k ≡ lane (mod 4), then adds them with $hsum.
+  ;; 10 accumulators + x + a loaded w + a product = 13 of the 15 SIMD registers.
+  (func (export "forward_partial")
+    (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $col0 i32)
+    (param $w i32) (param $x i32) (param $xstride i32) (param $part i32)
+    (local $r i32) (local $src i32) (local $dst i32) (local $k i32) (local $end i32) (local $v v128) (local $xv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
+    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $src (i32.add (local.get $start) (local.get $r)))
+        (if (local.get $order)
+          (then (local.set $src (i32.load (i32.add (local.get $order) (i32.shl (local.get $src) (i32.const 2)))))))
+        (local.set $src (i32.add (i32.add (local.get $images) (i32.mul (local.get $src) (i32.const 784))) (local.get $col0)))
+        (local.set $dst (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstride))))
+        ;; gather: 8 bytes → 2 × f32x4 per iteration, 49 iterations
+        (local.set $k (i32.const 0))
+        (loop $convert
+          (local.set $v (v128.load8x8_u (i32.add (local.get $src) (local.get $k))))
+          (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2))))
+          (v128.store (local.get $end)
+            (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $v)))
+                       (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+          (v128.store offset=16 (local.get $end)
+            (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $v)))
+                       (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+          (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const 392))))
+        ;; 10 dot products of length 392, 4 lanes at a time: $k walks x, $src walks w row 0
+        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+        (local.set $a8 (v128.const i32x4 0 0 0 0)) (local.set $a9 (v128.const i32x4 0 0 0 0))
+        (local.set $k (local.get $dst))
+        (local.set $end (i32.add (local.get $dst) (i32.const 1568)))
+        (local.set $src (local.get $w))
+        (loop $dot
+          (local.set $xv (v128.load (local.get $k)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $src)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=1568 (local.get $src)))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=3136 (local.get $src)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=4704 (local.get $src)))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=6272 (local.get $src)))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $xv) (v128.load offset=7840 (local.get $src)))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $xv) (v128.load offset=9408 (local.get $src)))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $xv) (v128.load offset=10976 (local.get $src)))))
+          (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $xv) (v128.load offset=12544 (local.get $src)))))
+          (local.set $a9 (f32x4.add (local.get $a9) (f32x4.mul (local.get $xv) (v128.load offset=14112 (local.get $src)))))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $end))))
+        (local.set $k (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
+        (f32.store offset=0 (local.get $k) (call $hsum (local.get $a0)))
+        (f32.store offset=4 (local.get $k) (call $hsum (local.get $a1)))
+        (f32.store offset=8 (local.get $k) (call $hsum (local.get $a2)))
+        (f32.store offset=12 (local.get $k) (call $hsum (local.get $a3)))
+        (f32.store offset=16 (local.get $k) (call $hsum (local.get $a4)))
+        (f32.store offset=20 (local.get $k) (call $hsum (local.get $a5)))
+        (f32.store offset=24 (local.get $k) (call $hsum (local.get $a6)))
+        (f32.store offset=28 (local.get $k) (call $hsum (local.get $a7)))
+        (f32.store offset=32 (local.get $k) (call $hsum (local.get $a8)))
+        (f32.store offset=36 (local.get $k) (call $hsum (local.get $a9)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; For rows r < count, logits z (10) = (part0[r] + part1[r]) + b, then
+  ;;   P = softmax(z) with the row max subtracted,  Y = (1−ε)·onehot(label) + ε/10,
+  ;;   g[r] ← (P − Y) / count.
+  ;; With want_loss ≠ 0 also: loss sum Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c (z_c − m)] (float64) and
+  ;; the count of rows whose first argmax of z is the label. out.finite ← 0 if any logit is NaN
+  ;; or ±inf (the caller then stops before updating, as the reference does).
+  ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes.
+  (func (export "softmax_step")
+    (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
+    (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $want_loss i32)
+    (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $label i32) (local $mask i32)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128)
+    (local $m v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $inv v128) (local $lv v128)
+    (local $ybase v128) (local $yhot v128) (local $bsize v128) (local $finite v128)
+    (local $mf f32) (local $s f32) (local $zsum f32) (local $zl f32)
+    (local $loss f64) (local $correct i32)
+    (local.set $b0 (v128.load (local.get $bias)))
+    (local.set $b1 (v128.load offset=16 (local.get $bias)))
+    (local.set $b2 (v128.load64_zero offset=32 (local.get $bias)))
+    (local.set $ybase (f32x4.splat (f32.div (local.get $eps) (f32.const 10))))
+    (local.set $yhot (f32x4.splat (f32.sub (f32.const 1) (local.get $eps))))
+    (local.set $bsize (f32x4.splat (f32.convert_i32_u (local.get $count))))
+    (local.set $finite (v128.const f32x4 0 0 0 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
+        (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
+        (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
+        ;; z − z is 0 for finite z and NaN otherwise (the unused lanes of z2 are 0)
+        (local.set $finite (f32x4.add (local.get $finite)
+          (f32x4.add (f32x4.add (f32x4.sub (local.get $z0) (local.get $z0)) (f32x4.sub (local.get $z1) (local.get $z1)))
+                     (f32x4.sub (local.get $z2) (local.get $z2)))))
+        ;; row max over the 10 real lanes (z2's lanes 0, 1 repeated in place of the unused ones)
+        (local.set $m (f32x4.max (f32x4.max (local.get $z0) (local.get $z1))
+                                 (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        (local.set $e0 (call $exp4 (f32x4.sub (local.get $z0) (local.get $m))))
+        (local.set $e1 (call $exp4 (f32x4.sub (local.get $z1) (local.get $m))))
+        (local.set $e2 (v128.and (call $exp4 (f32x4.sub (local.get $z2) (local.get $m))) (v128.const i32x4 -1 -1 0 0)))
+        (local.set $s (call $hsum (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2))))
+        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+        ;; one-hot lane masks of the label
+        (local.set $label (i32.load8_u (i32.add (local.get $labels)
+          (if (result i32) (local.get $order)
+            (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
+            (else (i32.add (local.get $start) (local.get $r)))))))
+        (local.set $lv (i32x4.splat (local.get $label)))
+        (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $r) (i32.const 48))))
+        (v128.store offset=0 (local.get $gp)
+          (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
+                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 0 1 2 3)))))
+                     (local.get $bsize)))
+        (v128.store offset=16 (local.get $gp)
+          (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
+                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 4 5 6 7)))))
+                     (local.get $bsize)))
+        (v128.store offset=32 (local.get $gp)
+          (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
+                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 8 9 10 11)))))
+                     (local.get $bsize)))
+        (if (local.get $want_loss)
+          (then
+            (local.set $mf (f32x4.extract_lane 0 (local.get $m)))
+            (local.set $zsum (f32.add (f32.add (call $hsum (local.get $z0)) (call $hsum (local.get $z1)))
+                                      (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
+            (local.set $zl (f32.load (i32.add (local.get $bias) (i32.shl (local.get $label) (i32.const 2)))))
+            (local.set $zl (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
+                                             (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
+                                    (local.get $zl)))
+            ;; ln s − [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)]
+            (local.set $loss (f64.add (local.get $loss)
+              (f64.sub (call $log (f64.promote_f32 (local.get $s)))
+                (f64.add (f64.mul (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps)))
+                                  (f64.sub (f64.promote_f32 (local.get $zl)) (f64.promote_f32 (local.get $mf))))
+                         (f64.mul (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10))
+                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))
+            ;; first lane equal to the max
+            (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
+                                             (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
+                                     (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
+            (if (i32.eq (i32.ctz (local.get $mask)) (local.get $label))
+              (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (f64.store (local.get $out) (local.get $loss))
+    (i32.store offset=8 (local.get $out) (local.get $correct))
+    (i32.store offset=12 (local.get $out)
+      (i32.eq (i32x4.bitmask (f32x4.eq (local.get $finite) (local.get $finite))) (i32.const 15))))
+
+  ;; b ← b − lr · Σ_r g[r]  (the bias is not decayed, as in sgd.ts)
+  (func (export "bias_update") (param $g i32) (param $count i32) (param $bias i32) (param $lr f32)
+    (local $r i32) (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $lrv v128)
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $d0 (f32x4.add (local.get $d0) (v128.load offset=0 (local.get $g))))
+        (local.set $d1 (f32x4.add (local.get $d1) (v128.load offset=16 (local.get $g))))
+        (local.set $d2 (f32x4.add (local.get $d2) (v128.load offset=32 (local.get $g))))
+        (local.set $g (i32.add (local.get $g) (i32.const 48)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (v128.store (local.get $bias) (f32x4.sub (v128.load (local.get $bias)) (f32x4.mul (local.get $lrv) (local.get $d0))))
+    (v128.store offset=16 (local.get $bias) (f32x4.sub (v128.load offset=16 (local.get $bias)) (f32x4.mul (local.get $lrv) (local.get $d1))))
+    (v128.store64_lane offset=32 0 (local.get $bias)
+      (f32x4.sub (v128.load64_zero offset=32 (local.get $bias)) (f32x4.mul (local.get $lrv) (local.get $d2)))))
+
+  ;; For one half: dW[o, k] = Σ_r g[r, o] · x[r, k] (r in order 0..count−1), then
+  ;; w[o, k] ← w[o, k] − lr · (dW[o, k] + wd · w[o, k]).
+  ;; Blocked as 5 outputs × 8 columns: 10 accumulators, 2 loads of x and 5 splats of g per row.
+  (func (export "backward_update")
+    (param $x i32) (param $count i32) (param $g i32) (param $w i32) (param $lr f32) (param $wd f32)
+    (local $c i32) (local $h i32) (local $r i32) (local $xp i32) (local $gp i32) (local $wp i32)
+    (local $xa v128) (local $xb v128) (local $s v128) (local $lrv v128) (local $wdv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
+    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $wdv (f32x4.splat (local.get $wd)))
+    (loop $columns ;; c: byte offset of 8 columns within a row, 0..1536
+      (local.set $h (i32.const 0))
+      (loop $halves ;; h: outputs 0–4, then 5–9
+        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+        (local.set $a8 (v128.const i32x4 0 0 0 0)) (local.set $a9 (v128.const i32x4 0 0 0 0))
+        (local.set $xp (i32.add (local.get $x) (local.get $c)))
+        (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $h) (i32.const 20))))
+        (local.set $r (i32.const 0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_u (local.get $r) (local.get $count)))
+            (local.set $xa (v128.load (local.get $xp)))
+            (local.set $xb (v128.load offset=16 (local.get $xp)))
+            (local.set $s (v128.load32_splat offset=0 (local.get $gp)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $xa))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $s (v128.load32_splat offset=4 (local.get $gp)))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $xa))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $s (v128.load32_splat offset=8 (local.get $gp)))
+            (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $xa))))
+            (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $s (v128.load32_splat offset=12 (local.get $gp)))
+            (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $xa))))
+            (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $s (v128.load32_splat offset=16 (local.get $gp)))
+            (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $s) (local.get $xa))))
+            (local.set $a9 (f32x4.add (local.get $a9) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 1568)))
+            (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rows)))
+        ;; update the 5 rows × 8 columns of w this block owns
+        (local.set $wp (i32.add (i32.add (local.get $w) (i32.mul (local.get $h) (i32.const 7840))) (local.get $c)))
+        (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
+        (v128.store offset=16 (local.get $wp) (f32x4.sub (v128.load offset=16 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1) (f32x4.mul (local.get $wdv) (v128.load offset=16 (local.get $wp)))))))
+        (v128.store offset=1568 (local.get $wp) (f32x4.sub (v128.load offset=1568 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
+        (v128.store offset=1584 (local.get $wp) (f32x4.sub (v128.load offset=1584 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3) (f32x4.mul (local.get $wdv) (v128.load offset=1584 (local.get $wp)))))))
+        (v128.store offset=3136 (local.get $wp) (f32x4.sub (v128.load offset=3136 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a4) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
+        (v128.store offset=3152 (local.get $wp) (f32x4.sub (v128.load offset=3152 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a5) (f32x4.mul (local.get $wdv) (v128.load offset=3152 (local.get $wp)))))))
+        (v128.store offset=4704 (local.get $wp) (f32x4.sub (v128.load offset=4704 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a6) (f32x4.mul (local.get $wdv) (v128.load offset=4704 (local.get $wp)))))))
+        (v128.store offset=4720 (local.get $wp) (f32x4.sub (v128.load offset=4720 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a7) (f32x4.mul (local.get $wdv) (v128.load offset=4720 (local.get $wp)))))))
+        (v128.store offset=6272 (local.get $wp) (f32x4.sub (v128.load offset=6272 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a8) (f32x4.mul (local.get $wdv) (v128.load offset=6272 (local.get $wp)))))))
+        (v128.store offset=6288 (local.get $wp) (f32x4.sub (v128.load offset=6288 (local.get $wp))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a9) (f32x4.mul (local.get $wdv) (v128.load offset=6288 (local.get $wp)))))))
+        (br_if $halves (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (i32.const 2))))
+      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const 1568)))))
+
+  ;; Rows r < count whose first argmax of (part0[r] + part1[r]) + b equals labels[r].
+  (func (export "count_correct")
+    (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $count i32) (result i32)
+    (local $r i32) (local $p0 i32) (local $p1 i32) (local $correct i32) (local $mask i32)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $m v128)
+    (local.set $b0 (v128.load (local.get $bias)))
+    (local.set $b1 (v128.load offset=16 (local.get $bias)))
+    (local.set $b2 (v128.load64_zero offset=32 (local.get $bias)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
+        (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
+        (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
+        (local.set $m (f32x4.max (f32x4.max (local.get $z0) (local.get $z1))
+                                 (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
+                                         (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
+                                 (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
+        (if (i32.eq (i32.ctz (local.get $mask)) (i32.load8_u (i32.add (local.get $labels) (local.get $r))))
+          (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (local.get $correct))
+)

@@ -1,0 +1,393 @@
+// The WebAssembly backend: one SGD epoch and the evaluation count run by the SIMD kernel of
+// softmax.wat, on one thread or two (worker_threads + one shared WebAssembly memory). Same
+// contract and same results as the reference backend within float32 rounding; the cross-entropy
+// path is the fast one, and `--loss mse` or batches over MAX_BATCH fall back to the reference.
+//
+// Parallel plan: the 784 inputs are split into two halves of 392 columns; thread t owns half t of
+// W (kept as its own (10, 392) block) and gathers half t of each example. Per step:
+//   thread t: partial logits of its half (B, 10)     ── barrier ──
+//   both:     logits = (part0 + part1) + b, softmax, G = (P − Y)/B, b ← b − lr·Σ G   (same inputs,
+//             same code: identical on both threads)
+//   thread t: W[:, half t] ← W − lr·(Gᵀ X[:, half t] + wd·W)
+// One barrier per step, nothing else to synchronise. With one thread the main thread runs both
+// halves the same way, so results are bit-identical for --threads 1 and 2.
+// It does no I/O and holds no maths of its own beyond this orchestration.
+
+import type { Worker } from "node:worker_threads";
+import { DivergenceError } from "../errors.js";
+import { ReferenceBackend } from "../model/reference-backend.js";
+import type { Backend, EpochHooks, EpochSums, ImageSet, Params, StepOptions } from "../types.js";
+import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
+import {
+  type CompiledModule,
+  compileKernel,
+  createSharedMemory,
+  instantiateKernel,
+  type KernelExports,
+  PAGE_BYTES,
+  type SharedMemory,
+} from "./kernel.js";
+import { awaitPeer, Command, Control, EvaluateArgs, HALF, startWorker, TrainArgs } from "./worker.js";
+
+/** Largest batch the kernel runs (X halves take 2 × 1568 bytes per example); larger ones use the reference. */
+export const MAX_BATCH = 8192;
+
+/** Reads of the peer's barrier word before sleeping (~tens of µs). */
+const SPIN = 20_000;
+
+/** Time between turns of the event loop during an epoch, so Ctrl-C and progress bars are served. */
+const YIELD_MS = 10;
+
+const HALF_BYTES = HALF * 4;
+const W_HALF_BYTES = NUM_CLASSES * HALF_BYTES;
+const PART_ROW_BYTES = NUM_CLASSES * 4;
+const G_ROW_BYTES = 48;
+
+export interface WasmBackendOptions {
+  /** 1 runs everything on the calling thread; 2 adds one worker thread. */
+  readonly threads: number;
+}
+
+/** Byte offsets of the buffers in the shared memory, for batches ≤ batchCapacity, evaluations ≤ evalCapacity rows. */
+interface Layout {
+  readonly batchCapacity: number;
+  readonly evalCapacity: number;
+  readonly orderCapacity: number;
+  readonly w: readonly [number, number]; // (10, 392) each
+  readonly bias: readonly [number, number]; // (10) each, one private copy per thread
+  readonly out: readonly [number, number]; // softmax_step results
+  readonly x: readonly [number, number]; // (batchCapacity, 392) each
+  readonly g: readonly [number, number]; // (batchCapacity, 12) each
+  readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
+  readonly partStride: number;
+  readonly evalPart: readonly [number, number]; // (evalCapacity, 10) each
+  readonly order: number; // (orderCapacity) u32
+  readonly end: number; // first byte of the image area
+}
+
+function align(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: number): Layout {
+  let at = Control.words * 4;
+  const take = (bytes: number): number => {
+    const start = at;
+    at = align(at + bytes);
+    return start;
+  };
+  const w = [take(W_HALF_BYTES), take(W_HALF_BYTES)] as const;
+  const bias = [take(64), take(64)] as const;
+  const out = [take(64), take(64)] as const;
+  const x = [take(batchCapacity * HALF_BYTES), take(batchCapacity * HALF_BYTES)] as const;
+  const g = [take(batchCapacity * G_ROW_BYTES), take(batchCapacity * G_ROW_BYTES)] as const;
+  const partStride = align(batchCapacity * PART_ROW_BYTES);
+  const part = take(4 * partStride);
+  const evalPart = [take(evalCapacity * PART_ROW_BYTES), take(evalCapacity * PART_ROW_BYTES)] as const;
+  const order = take(orderCapacity * 4);
+  return { batchCapacity, evalCapacity, orderCapacity, w, bias, out, x, g, part, partStride, evalPart, order, end: at };
+}
+
+/** Where an ImageSet's images and labels were copied in the shared memory. */
+interface Resident {
+  readonly images: number;
+  readonly labels: number;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = "wasm";
+  private readonly kernel: KernelExports;
+  private readonly fallback = new ReferenceBackend();
+  private layout: Layout = makeLayout(256, 10_000, 60_000);
+  private resident = new Map<Uint8Array, Resident>();
+  private imageEnd = this.layout.end;
+  /** Last barrier number both threads passed. */
+  private barrier = 0;
+  private workerFailure: string | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly memory: SharedMemory,
+    module: CompiledModule,
+    private readonly worker: Worker | null,
+  ) {
+    this.kernel = instantiateKernel(module, memory);
+    this.worker?.on("message", (message: unknown) => {
+      this.workerFailure = String(message);
+    });
+    this.worker?.on("error", (error: Error) => {
+      this.workerFailure = error.message;
+    });
+  }
+
+  /** A backend on `threads` threads (1 or 2; more are capped at 2, the split is in halves). */
+  static async create(options: WasmBackendOptions): Promise<WasmBackend> {
+    const module = compileKernel();
+    const memory = createSharedMemory(1);
+    let worker: Worker | null = null;
+    if (options.threads >= 2) {
+      worker = await startWorker({
+        module,
+        memory,
+        spin: SPIN,
+        control: Control,
+        command: Command,
+        trainArgs: TrainArgs,
+        evaluateArgs: EvaluateArgs,
+        half: HALF,
+      });
+    }
+    const backend = new WasmBackend(memory, module, worker);
+    backend.reserve(backend.layout.end);
+    return backend;
+  }
+
+  /** Threads doing the work: 1 or 2. */
+  get threads(): number {
+    return this.worker === null ? 1 : 2;
+  }
+
+  async trainEpoch(
+    params: Params,
+    train: ImageSet,
+    order: Uint32Array,
+    batchSize: number,
+    options: StepOptions,
+    hooks: EpochHooks = {},
+  ): Promise<EpochSums> {
+    if (options.loss !== "cross-entropy" || batchSize > MAX_BATCH) {
+      return this.fallback.trainEpoch(params, train, order, batchSize, options, hooks);
+    }
+    this.checkOpen();
+    const n = order.length;
+    if (n === 0) return { lossSum: 0, correct: 0, count: 0, stopped: false };
+    this.ensureCapacity(batchSize, this.layout.evalCapacity, n);
+    const set = this.makeResident(train);
+    const L = this.layout;
+    const k = this.kernel;
+    new Uint32Array(this.memory.buffer, L.order, n).set(order);
+    this.paramsIn(params);
+    const steps = Math.ceil(n / batchSize);
+    const base = this.barrier;
+    const { lr, weightDecay: wd, labelSmoothing: eps } = options;
+    const ctrl = this.control();
+    if (this.worker !== null) {
+      const floats = new Float32Array(this.memory.buffer, 0, Control.words);
+      const args: [number, number][] = [
+        [TrainArgs.images, set.images],
+        [TrainArgs.labels, set.labels],
+        [TrainArgs.order, L.order],
+        [TrainArgs.n, n],
+        [TrainArgs.batch, batchSize],
+        [TrainArgs.base, base],
+        [TrainArgs.x, L.x[1]],
+        [TrainArgs.g, L.g[1]],
+        [TrainArgs.w, L.w[1]],
+        [TrainArgs.bias, L.bias[1]],
+        [TrainArgs.out, L.out[1]],
+        [TrainArgs.part, L.part],
+        [TrainArgs.partStride, L.partStride],
+      ];
+      for (const [slot, value] of args) ctrl[Control.args + slot] = value;
+      floats[Control.floatArgs + TrainArgs.lr] = lr;
+      floats[Control.floatArgs + TrainArgs.wd] = wd;
+      floats[Control.floatArgs + TrainArgs.eps] = eps;
+      Atomics.store(ctrl, Control.stop, 0);
+      this.post(ctrl, Command.train);
+    }
+    const out = L.out[0];
+    const lossView = new Float64Array(this.memory.buffer, out, 1);
+    const wordView = new Int32Array(this.memory.buffer, out + 8, 2); // correct, finite
+    let lossSum = 0;
+    let correct = 0;
+    let count = 0;
+    let stopped = false;
+    let diverged: { loss: number; step: number } | null = null;
+    let final = base + steps + 1;
+    let lastYield = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const start = s * batchSize;
+      const B = Math.min(batchSize, n - start);
+      const part0 = L.part + (s & 1) * 2 * L.partStride;
+      const part1 = part0 + L.partStride;
+      k.forward_partial(set.images, L.order, start, B, 0, L.w[0], L.x[0], HALF_BYTES, part0);
+      if (this.worker === null) {
+        k.forward_partial(set.images, L.order, start, B, HALF, L.w[1], L.x[1], HALF_BYTES, part1);
+      } else {
+        awaitPeer(ctrl, Control.seqMain, Control.seqWorker, base + s + 1, SPIN);
+        this.checkWorker(ctrl);
+      }
+      k.softmax_step(part0, part1, L.bias[0], set.labels, L.order, start, B, eps, L.g[0], out, 1);
+      const stepLoss = lossView[0]!;
+      const stepCorrect = wordView[0]!;
+      if (wordView[1] !== 1) {
+        // Stop before applying an update computed from non-finite logits; the worker sees the same flag.
+        diverged = { loss: Number.isFinite(stepLoss) ? Number.NaN : stepLoss, step: s + 1 };
+        final = base + s + 2;
+        break;
+      }
+      k.bias_update(L.g[0], B, L.bias[0], lr);
+      k.backward_update(L.x[0], B, L.g[0], L.w[0], lr, wd);
+      if (this.worker === null) k.backward_update(L.x[1], B, L.g[0], L.w[1], lr, wd);
+      lossSum += stepLoss;
+      correct += stepCorrect;
+      count += B;
+      hooks.onStep?.({ step: s + 1, steps, batchSize: B, lossSum: stepLoss, correct: stepCorrect });
+      if (performance.now() - lastYield >= YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      if (s + 1 < steps && hooks.shouldStop?.() === true) {
+        stopped = true;
+        final = base + s + 2;
+        Atomics.store(ctrl, Control.stop, 1);
+        break;
+      }
+    }
+    if (this.worker !== null) {
+      awaitPeer(ctrl, Control.seqMain, Control.seqWorker, final, SPIN);
+      this.checkWorker(ctrl);
+    }
+    this.barrier = final;
+    this.paramsOut(params);
+    if (diverged !== null) {
+      throw new DivergenceError(
+        `training diverged: the loss became ${diverged.loss} at step ${diverged.step} of the epoch`,
+        { hint: `try a smaller --lr than ${lr}` },
+      );
+    }
+    return { lossSum, correct, count, stopped };
+  }
+
+  async countCorrect(params: Params, set: ImageSet): Promise<number> {
+    this.checkOpen();
+    if (set.count === 0) return 0;
+    this.ensureCapacity(this.layout.batchCapacity, set.count, this.layout.orderCapacity);
+    const resident = this.makeResident(set);
+    const L = this.layout;
+    this.paramsIn(params);
+    const base = this.barrier;
+    const ctrl = this.control();
+    if (this.worker !== null) {
+      ctrl[Control.args + EvaluateArgs.images] = resident.images;
+      ctrl[Control.args + EvaluateArgs.n] = set.count;
+      ctrl[Control.args + EvaluateArgs.base] = base;
+      ctrl[Control.args + EvaluateArgs.x] = L.x[1];
+      ctrl[Control.args + EvaluateArgs.w] = L.w[1];
+      ctrl[Control.args + EvaluateArgs.part] = L.evalPart[1];
+      this.post(ctrl, Command.evaluate);
+    }
+    const k = this.kernel;
+    k.forward_partial(resident.images, 0, 0, set.count, 0, L.w[0], L.x[0], 0, L.evalPart[0]);
+    if (this.worker === null) {
+      k.forward_partial(resident.images, 0, 0, set.count, HALF, L.w[1], L.x[1], 0, L.evalPart[1]);
+    } else {
+      awaitPeer(ctrl, Control.seqMain, Control.seqWorker, base + 1, SPIN);
+      this.checkWorker(ctrl);
+    }
+    this.barrier = base + 1;
+    return k.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.resident.clear();
+    if (this.worker !== null) {
+      const exited = new Promise<void>((resolve) => this.worker?.once("exit", () => resolve()));
+      this.post(this.control(), Command.exit);
+      await exited;
+    }
+    await this.fallback.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error("the wasm backend is closed");
+  }
+
+  private control(): Int32Array {
+    return new Int32Array(this.memory.buffer, 0, Control.words);
+  }
+
+  private post(ctrl: Int32Array, command: number): void {
+    Atomics.store(ctrl, Control.command, command);
+    Atomics.add(ctrl, Control.commandSeq, 1);
+    Atomics.notify(ctrl, Control.commandSeq);
+  }
+
+  private checkWorker(ctrl: Int32Array): void {
+    if (Atomics.load(ctrl, Control.failed) === 1) {
+      this.closed = true;
+      throw new Error(`the wasm worker thread failed: ${this.workerFailure ?? "unknown error"}`);
+    }
+  }
+
+  /** W (10, 784) → the two (10, 392) halves; b → both threads' copies. */
+  private paramsIn(params: Params): void {
+    const L = this.layout;
+    const buffer = this.memory.buffer;
+    const w0 = new Float32Array(buffer, L.w[0], NUM_CLASSES * HALF);
+    const w1 = new Float32Array(buffer, L.w[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      w0.set(params.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
+      w1.set(params.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
+    }
+    new Float32Array(buffer, L.bias[0], NUM_CLASSES).set(params.bias);
+    new Float32Array(buffer, L.bias[1], NUM_CLASSES).set(params.bias);
+  }
+
+  private paramsOut(params: Params): void {
+    const L = this.layout;
+    const buffer = this.memory.buffer;
+    const w0 = new Float32Array(buffer, L.w[0], NUM_CLASSES * HALF);
+    const w1 = new Float32Array(buffer, L.w[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      params.weight.set(w0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
+      params.weight.set(w1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
+    }
+    params.bias.set(new Float32Array(buffer, L.bias[0], NUM_CLASSES));
+  }
+
+  /** Grows the buffers' area if a batch, evaluation or order is larger than it holds (images are then copied again). */
+  private ensureCapacity(batch: number, evalRows: number, orderLength: number): void {
+    const L = this.layout;
+    if (batch <= L.batchCapacity && evalRows <= L.evalCapacity && orderLength <= L.orderCapacity) return;
+    this.layout = makeLayout(
+      Math.max(batch, L.batchCapacity),
+      Math.max(evalRows, L.evalCapacity),
+      Math.max(orderLength, L.orderCapacity),
+    );
+    this.resident.clear();
+    this.imageEnd = this.layout.end;
+    this.reserve(this.layout.end);
+  }
+
+  /**
+   * The set's images and labels in the shared memory, copied on first use. Sets are recognised
+   * by their images array; at most two (train and test) are kept, a third starts over.
+   */
+  private makeResident(set: ImageSet): Resident {
+    const known = this.resident.get(set.images);
+    if (known !== undefined) return known;
+    if (this.resident.size >= 2) {
+      this.resident.clear();
+      this.imageEnd = this.layout.end;
+    }
+    const bytes = set.count * NUM_INPUTS;
+    const images = this.imageEnd;
+    const labels = align(images + bytes);
+    this.imageEnd = align(labels + set.count);
+    this.reserve(this.imageEnd);
+    new Uint8Array(this.memory.buffer, images, bytes).set(set.images.subarray(0, bytes));
+    new Uint8Array(this.memory.buffer, labels, set.count).set(set.labels.subarray(0, set.count));
+    const resident = { images, labels };
+    this.resident.set(set.images, resident);
+    return resident;
+  }
+
+  private reserve(end: number): void {
+    const pages = Math.ceil(end / PAGE_BYTES);
+    const have = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (pages > have) this.memory.grow(pages - have);
+  }
+}
