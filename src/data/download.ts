@@ -365,10 +365,11 @@ async function fetchToPart(file: FileSpec, url: string, part: string, options: M
       start = offset;
       total = range[3] === "*" ? null : Number(range[3]);
     }
+    // `total` is the size of the whole file for 200 and 206 alike.
     if (total !== null && total > cap) {
-      response.body.destroy();
+      discard(response.body);
       await rm(part, { force: true });
-      throw new AttemptError(`${total} bytes, more than the ${cap}-byte limit for ${file.name}`, false);
+      throw new AttemptError(tooLarge(file, total, cap), false);
     }
     if (start === 0) {
       const validator = header(response.headers, "etag") ?? header(response.headers, "last-modified");
@@ -403,7 +404,7 @@ async function receiveBody(
       body.on("data", (chunk: Buffer) => {
         received += chunk.length;
         if (received > cap) {
-          body.destroy(new AttemptError(`more than the ${cap}-byte limit for ${file.name}`, false));
+          body.destroy(new AttemptError(tooLarge(file, received, cap), false));
           return;
         }
         try {
@@ -426,6 +427,19 @@ async function receiveBody(
   if (total !== null && received !== total) {
     throw new AttemptError(`body ended after ${received} of ${total} bytes`, true);
   }
+}
+
+/** Stops reading a response we do not want, without an unhandled error event. */
+function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
+function tooLarge(file: FileSpec, bytes: number, cap: number): string {
+  return (
+    `${bytes} bytes or more, too large to be ${file.name} (at most ${cap} bytes for a ${file.rawBytes}-byte payload ` +
+    `with sha256 ${file.sha256})`
+  );
 }
 
 interface PartMeta {

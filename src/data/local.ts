@@ -135,7 +135,7 @@ async function readIfPresent(path: string, maxBytes: number): Promise<{ bytes: U
     return await readWholeWithStat(path, maxBytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     if (code === undefined) throw error;
     throw new DataError(`${path}: cannot be read (${code})`, {
       hint: "check its permissions, or point --data-dir elsewhere",

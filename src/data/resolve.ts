@@ -43,7 +43,12 @@ export interface LoadOptions {
 /** Loads both splits (d2l §3.5 `load_data_fashion_mnist`), as uint8 images (count, 784) and labels. */
 export async function loadFashionMnist(options: LoadOptions): Promise<FashionMnist> {
   const files = options.files ?? FASHION_MNIST_FILES;
+  // Local copies are read in parallel (gunzip runs on the thread pool) and reported in table order.
   const found = await Promise.all(files.map((file) => findLocal(file, options)));
+  files.forEach((file, i) => {
+    const { copy, origin, reportedPath } = found[i]!;
+    if (copy !== null && origin !== null) emitFile(options, file, reportedPath, copy.path, origin, copy.verified);
+  });
   const missing = files.filter((_, i) => found[i]!.copy === null);
   if (missing.length > 0) {
     if (options.offline) throw notFound(missing, found, options, "--offline is set, so nothing was downloaded");
@@ -58,14 +63,15 @@ export async function loadFashionMnist(options: LoadOptions): Promise<FashionMni
         warnCorrupt: false,
         onEvent: options.onEvent,
       });
+      // downloadFashionMnist has reported each file as a `file` event already.
       for (const result of fetched) {
         const index = files.findIndex((file) => file.name === result.name);
         found[index] = {
           copy: { path: result.path, raw: result.raw, verified: result.verified },
           origin: result.origin,
+          reportedPath: result.path,
           corrupt: [],
         };
-        emitFile(options, files[index]!, result.path, result.source, result.origin, result.verified);
       }
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
@@ -93,6 +99,8 @@ export async function loadFashionMnist(options: LoadOptions): Promise<FashionMni
 interface Found {
   copy: LocalCopy | null;
   origin: FileOrigin | null;
+  /** Where the file is now: the raw cache when it could be written, else the copy read. */
+  reportedPath: string;
   /** Corrupt copies met on the way, with what was wrong. */
   corrupt: string[];
 }
@@ -121,10 +129,9 @@ async function findLocal(file: FileSpec, options: LoadOptions): Promise<Found> {
     if (copy === null) continue;
     let path = copy.path;
     if (copy.path !== rawPath(options.dataDir, file)) path = await cacheRaw(file, copy, options, corrupt.length > 0);
-    emitFile(options, file, path, copy.path, candidate.origin, copy.verified);
-    return { copy, origin: candidate.origin, corrupt };
+    return { copy, origin: candidate.origin, reportedPath: path, corrupt };
   }
-  return { copy: null, origin: null, corrupt };
+  return { copy: null, origin: null, reportedPath: "", corrupt };
 }
 
 /**

@@ -95,7 +95,11 @@ describe("downloadFashionMnist", () => {
     expect(results.every((result) => result.source.startsWith(good.url))).toBe(true);
     expect(missing.count(`/${trainImages.name}.gz`)).toBe(1);
     expect(events).toContainEqual(
-      expect.objectContaining({ type: "mirror-failed", url: `${missing.url}${trainImages.name}.gz`, reason: "HTTP 404" }),
+      expect.objectContaining({
+        type: "mirror-failed",
+        url: `${missing.url}${trainImages.name}.gz`,
+        reason: "HTTP 404",
+      }),
     );
     expect(events.some((event) => event.type === "retry")).toBe(false);
     await expectValidFiles();
@@ -116,11 +120,13 @@ describe("downloadFashionMnist", () => {
 
   it("backs off exponentially up to the ceiling, then gives up on the mirror", async () => {
     const down = await server((_, response) => response.writeHead(503).end());
-    const error = await failure(downloadFile(trainImages, options([down.url], { retries: 4, backoffMs: 4, maxBackoffMs: 10 })));
+    const error = await failure(
+      downloadFile(trainImages, options([down.url], { retries: 4, backoffMs: 4, maxBackoffMs: 10 })),
+    );
     expect(error).toBeInstanceOf(DownloadError);
-    expect(events.filter((event) => event.type === "retry").map((event) => (event as { delayMs: number }).delayMs)).toEqual([
-      4, 8, 10, 10,
-    ]);
+    expect(
+      events.filter((event) => event.type === "retry").map((event) => (event as { delayMs: number }).delayMs),
+    ).toEqual([4, 8, 10, 10]);
     expect(down.count(`/${trainImages.name}.gz`)).toBe(5);
     expect(error.message).toContain(`${down.url}${trainImages.name}.gz: HTTP 503`);
   });
@@ -137,9 +143,13 @@ describe("downloadFashionMnist", () => {
       serveFiles(dataset.served)(request, response, self);
     });
     await downloadFile(trainImages, options([resetting.url]));
-    const ranges = resetting.requests.filter((request) => request.path === `/${trainImages.name}.gz`).map((r) => r.range);
+    const ranges = resetting.requests
+      .filter((request) => request.path === `/${trainImages.name}.gz`)
+      .map((r) => r.range);
     expect(ranges).toEqual([undefined, `bytes=${half}-`]);
-    expect(events.find((event) => event.type === "retry")).toMatchObject({ reason: expect.stringMatching(/connection lost|closed/) });
+    expect(events.find((event) => event.type === "retry")).toMatchObject({
+      reason: expect.stringMatching(/connection lost|closed/),
+    });
     expect(await readFile(join(dir, trainImages.name))).toEqual(Buffer.from(dataset.raw.get(trainImages.name)!));
   });
 
@@ -161,13 +171,15 @@ describe("downloadFashionMnist", () => {
     await writeFile(join(dir, `${trainImages.name}.gz.part`), Buffer.from("garbage that is not the start"));
     await writeFile(join(dir, `${trainImages.name}.gz.part.json`), JSON.stringify({ url: url(noRanges.url) }));
     await downloadFile(trainImages, options([noRanges.url]));
-    expect(noRanges.requests.map((request) => request.range)).toEqual([`bytes=${"garbage that is not the start".length}-`]);
+    expect(noRanges.requests.map((request) => request.range)).toEqual([
+      `bytes=${"garbage that is not the start".length}-`,
+    ]);
     expect(await readFile(join(dir, trainImages.name))).toEqual(Buffer.from(dataset.raw.get(trainImages.name)!));
   });
 
   it("removes corrupt bytes, names the hashes and the mirror, and leaves no file under the final name", async () => {
     const raw = Uint8Array.from(dataset.raw.get(trainImages.name)!);
-    raw[raw.length - 1] ^= 0xff; // one pixel changed: a valid gzip of the wrong payload
+    raw[raw.length - 1]! ^= 0xff; // one pixel changed: a valid gzip of the wrong payload
     const corrupt = await server((request, response) => sendWithRange(request, response, gzipSync(raw)));
     const error = await failure(downloadFile(trainImages, options([corrupt.url])));
     expect(error).toBeInstanceOf(DownloadError);
@@ -180,7 +192,7 @@ describe("downloadFashionMnist", () => {
 
   it("rejects a damaged gzip stream and tries the next mirror", async () => {
     const gz = Uint8Array.from(dataset.gz.get(trainImages.name)!);
-    gz[gz.length - 6] ^= 0xff; // inside the CRC-32 trailer
+    gz[gz.length - 6]! ^= 0xff; // inside the CRC-32 trailer
     const damaged = await server((request, response) => sendWithRange(request, response, gz));
     const good = await server(serveFiles(dataset.served));
     const result = await downloadFile(trainImages, options([damaged.url, good.url]));
@@ -191,7 +203,9 @@ describe("downloadFashionMnist", () => {
   });
 
   it("rejects the images file served under the labels name", async () => {
-    const wrong = await server((request, response) => sendWithRange(request, response, dataset.gz.get(trainImages.name)!));
+    const wrong = await server((request, response) =>
+      sendWithRange(request, response, dataset.gz.get(trainImages.name)!),
+    );
     const error = await failure(downloadFile(trainLabels, options([wrong.url])));
     expect(error.message).toContain(`${wrong.url}${trainLabels.name}.gz: `);
     expect(error.message).toContain(`too large to be ${trainLabels.name}`);
@@ -204,7 +218,9 @@ describe("downloadFashionMnist", () => {
     expect(bomb.length).toBeLessThan(trainLabels.rawBytes * 1.01 + 4096);
     const wrong = await server((request, response) => sendWithRange(request, response, bomb));
     const error = await failure(downloadFile(trainLabels, options([wrong.url])));
-    expect(error.message).toContain(`not ${trainLabels.name}: expected ${trainLabels.rawBytes} bytes with sha256 ${trainLabels.sha256}`);
+    expect(error.message).toContain(
+      `not ${trainLabels.name}: expected ${trainLabels.rawBytes} bytes with sha256 ${trainLabels.sha256}`,
+    );
     expect(error.message).toContain(`got more than ${trainLabels.rawBytes} bytes`);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -235,7 +251,9 @@ describe("downloadFashionMnist", () => {
     });
     const silent = await server(() => {}); // never answers
     // undici checks body and header timeouts on a coarse (about 1 s) clock, so each one costs ~1 s here.
-    const error = await failure(downloadFile(trainImages, options([stalled.url, silent.url], { idleTimeoutMs: 150, retries: 0 })));
+    const error = await failure(
+      downloadFile(trainImages, options([stalled.url, silent.url], { idleTimeoutMs: 150, retries: 0 })),
+    );
     expect(error.message).toContain(`${stalled.url}${trainImages.name}.gz: no data for 150 ms`);
     expect(error.message).toContain(`${silent.url}${trainImages.name}.gz: no response within 150 ms`);
     expect(stalled.requests).toHaveLength(1);
@@ -248,7 +266,9 @@ describe("downloadFashionMnist", () => {
       response.writeHead(200, { "content-length": 10_000_000 }).end();
     });
     const error = await failure(downloadFile(trainLabels, options([huge.url])));
-    expect(error.message).toMatch(/10000000 bytes or more, too large to be train-labels-idx1-ubyte \(at most \d+ bytes/);
+    expect(error.message).toMatch(
+      /10000000 bytes or more, too large to be train-labels-idx1-ubyte \(at most \d+ bytes/,
+    );
     expect(huge.requests).toHaveLength(1);
   });
 
@@ -257,7 +277,9 @@ describe("downloadFashionMnist", () => {
     const refused = "http://127.0.0.1:1/";
     const error = await failure(downloadFile(trainLabels, options([missing.url, refused], { retries: 0 })));
     expect(error.message).toMatch(
-      new RegExp(`cannot download ${trainLabels.name} from any mirror: .*${missing.url}.*: HTTP 404; http://127.0.0.1:1/.*ECONNREFUSED`),
+      new RegExp(
+        `cannot download ${trainLabels.name} from any mirror: .*${missing.url}.*: HTTP 404; http://127.0.0.1:1/.*ECONNREFUSED`,
+      ),
     );
     expect(error.hint).toMatch(/--mirror.*--from.*apt-get install dataset-fashion-mnist/);
   });
@@ -291,7 +313,10 @@ describe("downloadFashionMnist", () => {
     const result = await downloadFile(trainLabels, options([mirror.url]));
     expect(result.origin).toBe("mirror");
     expect(events).toContainEqual(
-      expect.objectContaining({ type: "warning", message: expect.stringContaining(`${join(dir, trainLabels.name)}: not ${trainLabels.name}`) }),
+      expect.objectContaining({
+        type: "warning",
+        message: expect.stringContaining(`${join(dir, trainLabels.name)}: not ${trainLabels.name}`),
+      }),
     );
     expect(await readFile(join(dir, trainLabels.name))).toEqual(Buffer.from(dataset.raw.get(trainLabels.name)!));
   });

@@ -1,6 +1,13 @@
 // The file table, mirror URLs and the mirror list from flags and $SOFTMAX_MIRROR (pure, no network).
 import { describe, expect, it } from "vitest";
-import { CLASSES, DEFAULT_MIRRORS, FASHION_MNIST_FILES, mirrorsFrom, mirrorUrl, specFor } from "../../src/data/fashion-mnist.js";
+import {
+  CLASSES,
+  DEFAULT_MIRRORS,
+  FASHION_MNIST_FILES,
+  mirrorsFrom,
+  mirrorUrl,
+  specFor,
+} from "../../src/data/fashion-mnist.js";
 
 describe("Fashion-MNIST constants", () => {
   it("names the ten classes in label order", () => {

@@ -1,8 +1,8 @@
 // IDX parser: every type code decoded from hand-written big-endian bytes, and every rejection
 // named in DESIGN.md §3, each error naming the file.
 import { describe, expect, it } from "vitest";
-import { DataError } from "../../src/errors.js";
 import { encodeIdx, type IdxType, parseIdx } from "../../src/data/idx.js";
+import { DataError } from "../../src/errors.js";
 
 /** magic 00 00 TYPE NDIM, dims as big-endian uint32, then `body`. */
 function idx(typeCode: number, dims: number[], body: number[]): Uint8Array {
@@ -16,7 +16,13 @@ describe("parseIdx decodes every type code", () => {
   const cases: { code: number; type: IdxType; body: number[]; values: number[]; array: string }[] = [
     { code: 0x08, type: "u8", body: [0, 127, 255], values: [0, 127, 255], array: "Uint8Array" },
     { code: 0x09, type: "i8", body: [0x80, 0xff, 0x7f], values: [-128, -1, 127], array: "Int8Array" },
-    { code: 0x0b, type: "i16", body: [0x80, 0x00, 0xff, 0xfe, 0x01, 0x02], values: [-32768, -2, 258], array: "Int16Array" },
+    {
+      code: 0x0b,
+      type: "i16",
+      body: [0x80, 0x00, 0xff, 0xfe, 0x01, 0x02],
+      values: [-32768, -2, 258],
+      array: "Int16Array",
+    },
     {
       code: 0x0c,
       type: "i32",
@@ -81,8 +87,16 @@ describe("parseIdx decodes every type code", () => {
 
 describe("parseIdx rejects", () => {
   const rejections: { what: string; bytes: Uint8Array; message: RegExp }[] = [
-    { what: "a file shorter than the magic", bytes: Uint8Array.from([0, 0, 8]), message: /shorter than the 4-byte magic/ },
-    { what: "non-zero leading magic bytes", bytes: Uint8Array.from([1, 0, 8, 1, 0, 0, 0, 0]), message: /bad IDX magic number 0x01000801/ },
+    {
+      what: "a file shorter than the magic",
+      bytes: Uint8Array.from([0, 0, 8]),
+      message: /shorter than the 4-byte magic/,
+    },
+    {
+      what: "non-zero leading magic bytes",
+      bytes: Uint8Array.from([1, 0, 8, 1, 0, 0, 0, 0]),
+      message: /bad IDX magic number 0x01000801/,
+    },
     { what: "an unknown type code", bytes: idx(0x0a, [1], [0]), message: /bad IDX magic number 0x00000A01/ },
     { what: "a gzip file given as raw", bytes: Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), message: /bad IDX magic/ },
     { what: "zero dimensions", bytes: idx(0x08, [], []), message: /zero dimensions/ },
@@ -101,7 +115,11 @@ describe("parseIdx rejects", () => {
       bytes: idx(0x0c, [2], [0, 0, 0, 1, 0, 0, 0]),
       message: /dims \[2\] of i32 need 8 data bytes, the file holds 7/,
     },
-    { what: "trailing bytes", bytes: idx(0x08, [2], [1, 2, 3]), message: /1 trailing bytes after the data of dims \[2\]/ },
+    {
+      what: "trailing bytes",
+      bytes: idx(0x08, [2], [1, 2, 3]),
+      message: /1 trailing bytes after the data of dims \[2\]/,
+    },
     {
       what: "dims claiming far more than the file holds",
       bytes: idx(0x0e, [0xffffffff, 0xffffffff, 0xffffffff], [1, 2, 3]),

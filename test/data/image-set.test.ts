@@ -4,7 +4,8 @@ import { encodeIdx, parseIdx } from "../../src/data/idx.js";
 import { imageSetFromIdx } from "../../src/data/image-set.js";
 import { DataError } from "../../src/errors.js";
 
-const images = (count: number) => parseIdx(encodeIdx("u8", [count, 28, 28], new Uint8Array(count * 784).fill(7)), "imgs");
+const images = (count: number) =>
+  parseIdx(encodeIdx("u8", [count, 28, 28], new Uint8Array(count * 784).fill(7)), "imgs");
 const labels = (values: number[]) => parseIdx(encodeIdx("u8", [values.length], values), "labs");
 
 describe("imageSetFromIdx", () => {
@@ -16,8 +17,16 @@ describe("imageSetFromIdx", () => {
   });
 
   const rejections = [
-    { what: "a count mismatch", set: () => [images(3), labels([0, 1])], message: /^labs: holds 2 labels but imgs holds 3 images/ },
-    { what: "a label of 10", set: () => [images(3), labels([0, 10, 1])], message: /^labs: label 10 at index 1 is outside 0\.\.9/ },
+    {
+      what: "a count mismatch",
+      set: () => [images(3), labels([0, 1])],
+      message: /^labs: holds 2 labels but imgs holds 3 images/,
+    },
+    {
+      what: "a label of 10",
+      set: () => [images(3), labels([0, 10, 1])],
+      message: /^labs: label 10 at index 1 is outside 0\.\.9/,
+    },
     { what: "a label of 255", set: () => [images(1), labels([255])], message: /^labs: label 255 at index 0/ },
     {
       what: "images of the wrong side",

@@ -10,7 +10,12 @@ export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "softmax.js");
 export const SYSTEM_DATA = "/usr/share/datasets/fashion-mnist";
 
-const FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+const FILES = [
+  "train-images-idx3-ubyte",
+  "train-labels-idx1-ubyte",
+  "t10k-images-idx3-ubyte",
+  "t10k-labels-idx1-ubyte",
+];
 
 /** Whether the real dataset is installed; when CI=true its absence is a failure, not a skip. */
 export function realDataPresent(): boolean {
@@ -83,19 +88,15 @@ export function classMeanParams(images: Uint8Array, labels: Uint8Array, count: n
   return { weight, bias };
 }
 
-/** Argmax of XWᵀ + b for one image of bytes, computed here independently of the library. */
-export function predictedClass(params: Params, pixels: Uint8Array): number {
-  let best = 0;
-  let bestScore = -Infinity;
-  for (let c = 0; c < 10; c++) {
+/** Argmax of XWᵀ + b for one image of bytes, computed here independently of the library, and its lead over the runner-up. */
+export function predictedClass(params: Params, pixels: Uint8Array): { best: number; margin: number } {
+  const scores = Array.from({ length: 10 }, (_, c) => {
     let score = params.bias[c]!;
     for (let i = 0; i < 784; i++) score += params.weight[c * 784 + i]! * (pixels[i]! / 255);
-    if (score > bestScore) {
-      bestScore = score;
-      best = c;
-    }
-  }
-  return best;
+    return score;
+  });
+  const order = scores.map((_, c) => c).sort((a, b) => scores[b]! - scores[a]!);
+  return { best: order[0]!, margin: scores[order[0]!]! - scores[order[1]!]! };
 }
 
 export const CLASS_NAMES = [

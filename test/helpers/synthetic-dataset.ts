@@ -37,7 +37,12 @@ export function syntheticDataset(trainCount = 20, testCount = 10): SyntheticData
     ["test", "t10k", testCount],
   ] as const) {
     const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-    entries.push([`${prefix}-images-idx3-ubyte`, split, "images", encodeIdx("u8", [count, 28, 28], pixels(count, count))]);
+    entries.push([
+      `${prefix}-images-idx3-ubyte`,
+      split,
+      "images",
+      encodeIdx("u8", [count, 28, 28], pixels(count, count)),
+    ]);
     entries.push([`${prefix}-labels-idx1-ubyte`, split, "labels", encodeIdx("u8", [count], labels)]);
   }
   const raw = new Map<string, Uint8Array>();

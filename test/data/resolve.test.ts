@@ -1,0 +1,207 @@
+// The resolver: data directory → system directory → download, the raw cache and its verification
+// record, corrupt copies healed with a warning or reported, --offline never opening a socket.
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DataEvent } from "../../src/data/events.js";
+import { CLASSES } from "../../src/data/fashion-mnist.js";
+import { type LoadOptions, loadFashionMnist } from "../../src/data/resolve.js";
+import { DataError } from "../../src/errors.js";
+import { serveFiles, startServer, type TestServer } from "../helpers/http-server.js";
+import { FAST_HTTP, syntheticDataset, writeDataset } from "../helpers/synthetic-dataset.js";
+
+const dataset = syntheticDataset();
+const [trainImages, trainLabels] = dataset.files;
+
+let root: string;
+let dataDir: string;
+let systemDir: string;
+let events: DataEvent[];
+let servers: TestServer[];
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "softmax-resolve-"));
+  dataDir = join(root, "data");
+  systemDir = join(root, "system");
+  events = [];
+  servers = [];
+});
+afterEach(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+  await rm(root, { recursive: true, force: true });
+});
+
+function options(extra: Partial<LoadOptions> = {}): LoadOptions {
+  return {
+    dataDir,
+    systemDir,
+    offline: true,
+    files: dataset.files,
+    records: { recordMarginMs: 0 },
+    http: FAST_HTTP,
+    onEvent: (event) => events.push(event),
+    ...extra,
+  };
+}
+
+const fileEvents = () => events.filter((event): event is Extract<DataEvent, { type: "file" }> => event.type === "file");
+const warnings = () =>
+  events.filter((event) => event.type === "warning").map((event) => (event as { message: string }).message);
+
+async function failure(promise: Promise<unknown>): Promise<DataError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DataError);
+  return error as DataError;
+}
+
+describe("loadFashionMnist", () => {
+  it("loads both splits from raw files in the data directory", async () => {
+    await writeDataset(dataDir, dataset, "raw");
+    const data = await loadFashionMnist(options());
+    expect(data.train.count).toBe(20);
+    expect(data.test.count).toBe(10);
+    expect(data.train.images).toEqual(dataset.raw.get(trainImages!.name)!.subarray(16));
+    expect(Array.from(data.train.labels)).toEqual(Array.from({ length: 20 }, (_, i) => i % 10));
+    expect(data.classes).toEqual(CLASSES);
+    expect(data.source).toBe(dataDir);
+    expect(fileEvents().map((event) => [event.origin, event.path])).toEqual(
+      dataset.files.map((file) => ["data-dir", join(dataDir, file.name)]),
+    );
+  });
+
+  it("falls back to the system directory's .gz files and caches them raw in the data directory", async () => {
+    await writeDataset(systemDir, dataset, "gz");
+    const cold = await loadFashionMnist(options());
+    expect(cold.source).toBe(systemDir);
+    expect(fileEvents().every((event) => event.origin === "system" && event.source.startsWith(systemDir))).toBe(true);
+    for (const file of dataset.files) {
+      expect(await readFile(join(dataDir, file.name))).toEqual(Buffer.from(dataset.raw.get(file.name)!));
+    }
+
+    events = [];
+    const warm = await loadFashionMnist(options());
+    expect(warm.source).toBe(dataDir);
+    expect(warm.train.images).toEqual(cold.train.images);
+    // Written, recorded, unchanged since: not hashed again.
+    expect(fileEvents().map((event) => event.verified)).toEqual(["record", "record", "record", "record"]);
+  });
+
+  it("hashes a raw file again when it changed since it was verified, and heals it", async () => {
+    await writeDataset(systemDir, dataset, "gz");
+    await loadFashionMnist(options());
+    await new Promise((resolve) => setTimeout(resolve, 30)); // past the file system's timestamp tick
+    const path = join(dataDir, trainImages!.name);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 1]! ^= 0x01; // same size, same inode, one pixel different
+    await writeFile(path, bytes);
+
+    events = [];
+    const data = await loadFashionMnist(options());
+    expect(warnings()).toEqual([
+      expect.stringMatching(new RegExp(`^${path}: not ${trainImages!.name}: .*; looking for another copy$`)),
+    ]);
+    expect(fileEvents()[0]).toMatchObject({ origin: "system", verified: "sha256" });
+    expect(data.train.images).toEqual(dataset.raw.get(trainImages!.name)!.subarray(16));
+    expect(await readFile(path)).toEqual(Buffer.from(dataset.raw.get(trainImages!.name)!));
+  });
+
+  it("does not trust a record for a file changed within the margin", async () => {
+    await writeDataset(dataDir, dataset, "raw");
+    await loadFashionMnist(options({ records: { recordMarginMs: 60_000 } }));
+    events = [];
+    await loadFashionMnist(options({ records: { recordMarginMs: 60_000 } }));
+    expect(fileEvents().map((event) => event.verified)).toEqual(["sha256", "sha256", "sha256", "sha256"]);
+  });
+
+  it("heals a corrupt raw file from the .gz beside it, with a warning naming it", async () => {
+    await writeDataset(dataDir, dataset, "gz");
+    await writeFile(join(dataDir, trainLabels!.name), "garbage");
+    const data = await loadFashionMnist(options());
+    expect(data.train.count).toBe(20);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toContain(`${join(dataDir, trainLabels!.name)}: not ${trainLabels!.name}`);
+    expect(await readFile(join(dataDir, trainLabels!.name))).toEqual(Buffer.from(dataset.raw.get(trainLabels!.name)!));
+  });
+
+  it("fails naming a corrupt file when there is no other copy, and suggests --force", async () => {
+    await writeDataset(dataDir, dataset, "raw");
+    await writeFile(join(dataDir, `${trainLabels!.name}`), dataset.raw.get(dataset.files[3]!.name)!);
+    const error = await failure(loadFashionMnist(options()));
+    expect(error.message).toContain(
+      `Fashion-MNIST is corrupt and no valid copy was found: ${join(dataDir, trainLabels!.name)}`,
+    );
+    expect(error.message).toContain("--offline is set");
+    expect(error.hint).toMatch(/^run `softmax download --force`/);
+  });
+
+  it("with --offline and no copy, fails listing every way to get the data and opens no socket", async () => {
+    const mirror = await startServer(serveFiles(dataset.served));
+    servers.push(mirror);
+    const error = await failure(loadFashionMnist(options({ mirrors: [mirror.url] })));
+    expect(error.message).toBe(
+      `Fashion-MNIST not found: ${dataset.files.map((file) => file.name).join(", ")} missing from ${dataDir} and ${systemDir}; ` +
+        "--offline is set, so nothing was downloaded",
+    );
+    expect(error.hint).toContain("softmax download");
+    expect(error.hint).toContain("apt-get install dataset-fashion-mnist");
+    expect(error.hint).toContain("--data-dir / $SOFTMAX_DATA_DIR");
+    expect(error.hint).toContain("--from DIR");
+    expect(mirror.connections).toBe(0);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("downloads what is missing into the data directory when online", async () => {
+    const mirror = await startServer(serveFiles(dataset.served));
+    servers.push(mirror);
+    await writeDataset(systemDir, { ...dataset, files: dataset.files.slice(0, 2) }, "gz");
+    const data = await loadFashionMnist(options({ offline: false, mirrors: [mirror.url] }));
+    expect(data.test.count).toBe(10);
+    expect(fileEvents().map((event) => event.origin)).toEqual(["system", "system", "mirror", "mirror"]);
+    expect(mirror.requests.map((request) => request.path)).toEqual(
+      dataset.files.slice(2).map((file) => `/${file.name}.gz`),
+    );
+    expect(data.source).toBe(`${systemDir}, ${dataDir}`);
+  });
+
+  it("reports a failed download with every mirror's reason and the ways to provide the data", async () => {
+    const mirror = await startServer((_, response) => response.writeHead(404).end());
+    servers.push(mirror);
+    const error = await failure(loadFashionMnist(options({ offline: false, mirrors: [mirror.url] })));
+    expect(error.message).toContain(
+      `cannot download ${trainImages!.name} from any mirror: ${mirror.url}${trainImages!.name}.gz: HTTP 404`,
+    );
+    expect(error.hint).toContain("apt-get install dataset-fashion-mnist");
+  });
+
+  it("still loads when the raw cache cannot be written, with a warning", async () => {
+    await writeDataset(systemDir, dataset, "gz");
+    await writeFile(join(root, "not-a-dir"), "");
+    const data = await loadFashionMnist(options({ dataDir: join(root, "not-a-dir") }));
+    expect(data.train.count).toBe(20);
+    expect(warnings()).toHaveLength(4);
+    expect(warnings()[0]).toMatch(/^cannot cache .* in .*not-a-dir \((EEXIST|ENOTDIR)\); every start will decompress/);
+  });
+
+  it("rejects a valid IDX pair whose counts disagree, naming the file", async () => {
+    const small = syntheticDataset(20, 10);
+    const other = syntheticDataset(30, 10);
+    const files = [other.files[0]!, small.files[1]!, small.files[2]!, small.files[3]!];
+    await mkdirAndWrite(dataDir, other.files[0]!.name, other.raw.get(other.files[0]!.name)!);
+    for (const file of small.files.slice(1)) await mkdirAndWrite(dataDir, file.name, small.raw.get(file.name)!);
+    const error = await failure(loadFashionMnist(options({ files })));
+    expect(error.message).toBe(
+      `${join(dataDir, small.files[1]!.name)}: holds 20 labels but ${join(dataDir, other.files[0]!.name)} holds 30 images`,
+    );
+  });
+});
+
+async function mkdirAndWrite(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), bytes);
+}
