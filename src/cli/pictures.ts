@@ -47,16 +47,17 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 }
 
 /**
- * Writes `png` to `path` atomically and reports it: an NDJSON `file` event on stdout with --json,
- * otherwise `report(text)` (stdout for commands whose result is the picture, stderr for the others).
+ * Writes `png` to `path` atomically and returns the function that reports it: an NDJSON `file` event
+ * on stdout with --json, otherwise `report(path)` (stdout for commands whose result is the picture,
+ * stderr for the others). Reporting is separate so a command can print its results first.
  */
 export async function writePicture(
   path: string,
   png: Uint8Array,
   kind: string,
   output: Output,
-  report: (text: string) => void,
-): Promise<void> {
+  report: (path: string) => void,
+): Promise<() => void> {
   try {
     await writeFileAtomic(path, png);
   } catch (cause) {
@@ -67,8 +68,10 @@ export async function writePicture(
     });
   }
   const { width, height } = pngSize(png);
-  if (output.json) output.event("file", { kind, path, width, height, bytes: png.byteLength });
-  else report(path);
+  return () => {
+    if (output.json) output.event("file", { kind, path, width, height, bytes: png.byteLength });
+    else report(path);
+  };
 }
 
 /** Class names recorded in a model file's metadata, else Fashion-MNIST's. */

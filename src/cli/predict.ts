@@ -108,15 +108,18 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
   const predictions =
     images.length > 0 ? await predictFiles(images, options, params) : await predictDataset(options, params, output);
 
+  let announce: (() => void) | undefined;
   if (options.out !== undefined) {
     const cells = predictions.map((p) => predictionCell(p, classes));
     const gridOptions = { columns: options.cols, scale: options.scale };
     checkGridSize(cells.map(predictionItem), gridOptions);
-    await writePicture(options.out, renderPredictions(cells, gridOptions), "predictions", output, (path) =>
+    // The picture is written before the table is printed, so it exists even if the reader of stdout stops early.
+    announce = await writePicture(options.out, renderPredictions(cells, gridOptions), "predictions", output, (path) =>
       output.info(`wrote ${path}`),
     );
   }
   printPredictions(predictions, classes, output);
+  announce?.();
 }
 
 async function predictDataset(

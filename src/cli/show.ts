@@ -72,7 +72,7 @@ async function runShow(options: ShowOptions, command: Command): Promise<void> {
     }
     const { params, metadata } = await loadModel(options.weights);
     const png = renderWeightTemplates(params.weight, classNamesOf(metadata), gridOptions);
-    await writePicture(options.out ?? "weights.png", png, "weights", output, report);
+    (await writePicture(options.out ?? "weights.png", png, "weights", output, report))();
     return;
   }
 
@@ -89,5 +89,6 @@ async function runShow(options: ShowOptions, command: Command): Promise<void> {
     images.map((pixels, i) => ({ picture: itemPicture(pixels), title: [{ text: titles[i]! }] })),
     gridOptions,
   );
-  await writePicture(options.out ?? "samples.png", showImages(images, titles, gridOptions), "samples", output, report);
+  const png = showImages(images, titles, gridOptions);
+  (await writePicture(options.out ?? "samples.png", png, "samples", output, report))();
 }
