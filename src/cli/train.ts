@@ -14,6 +14,9 @@ import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, finiteNumber, integerAtLeast, oneOf } from "./options.js";
 import { Output, type Progress } from "./output.js";
 
+/** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (docs/readme/train.md). */
+export const DEFAULT_AVERAGE = 1;
+
 interface TrainFlags extends DataOptions {
   epochs: number;
   lr: number;
@@ -23,6 +26,7 @@ interface TrainFlags extends DataOptions {
   labelSmoothing: number;
   loss: LossName;
   schedule: ScheduleName;
+  average: number;
   out: string;
   resume?: string;
   backend: BackendName;
@@ -71,6 +75,12 @@ export function registerTrain(program: Command): void {
         .default("constant")
         .argParser(oneOf<ScheduleName>(SCHEDULE_NAMES)),
     )
+    .option(
+      "--average <epochs>",
+      "save the mean of the weights over every step of the last N epochs (tail averaging; 0: the last weights)",
+      integerAtLeast(0),
+      DEFAULT_AVERAGE,
+    )
     .option("--out <file>", "where to save the model (written atomically)", "model.safetensors")
     .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
     .addOption(
@@ -109,6 +119,7 @@ const RESUMABLE = {
   labelSmoothing: "labelSmoothing",
   loss: "loss",
   schedule: "schedule",
+  average: "average",
 } as const;
 
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
@@ -148,6 +159,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
         loss: config.loss,
         seed: config.seed,
         schedule: config.schedule,
+        average: config.average,
         startEpoch,
       },
       {
@@ -174,6 +186,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
         labelSmoothing: config.labelSmoothing,
         loss: config.loss,
         schedule: config.schedule,
+        average: config.average,
         testAccuracy: result.testAccuracy,
       },
       data.classes,
@@ -220,6 +233,7 @@ function printEpoch(output: Output, report: EpochReport): void {
     train_acc: round(report.trainAcc, 4),
     test_acc: report.testAcc,
     lr: report.lr,
+    averaged: report.averaged,
     seconds: round(report.seconds, 2),
     ...(report.complete ? {} : { interrupted: true }),
   });

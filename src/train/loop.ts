@@ -32,6 +32,12 @@ export interface TrainOptions {
   readonly schedule: ScheduleName;
   /** Epochs already trained (from a resumed model file); numbering and shuffles continue from here. */
   readonly startEpoch?: number;
+  /**
+   * Tail averaging (Polyak & Juditsky 1992): the result is the mean of the parameters after every
+   * step of the last `average` epochs of this call (0: off, keep the last iterate). Averaging
+   * cancels most of the SGD noise that a constant learning rate leaves in the last iterate.
+   */
+  readonly average?: number;
 }
 
 export interface EpochReport {
@@ -42,8 +48,11 @@ export interface EpochReport {
   /** Mean loss over the epoch's examples, accumulated during the epoch (before each update). */
   readonly trainLoss: number;
   readonly trainAcc: number;
+  /** Test accuracy of the parameters that would be saved now (the running average inside the averaging window). */
   readonly testAcc: number;
   readonly lr: number;
+  /** True when testAcc is that of averaged parameters. */
+  readonly averaged: boolean;
   readonly seconds: number;
   /** False when Ctrl-C ended the epoch early: the figures then cover the steps that ran. */
   readonly complete: boolean;
@@ -63,8 +72,10 @@ export interface TrainResult {
   readonly epochsDone: number;
   /** True when shouldStop ended training before all epochs ran. */
   readonly stopped: boolean;
-  /** Test accuracy of the parameters as they are at the end (after the last step that ran). */
+  /** Test accuracy of the parameters left in `params` at the end (averaged ones when averaging ran). */
   readonly testAccuracy: number;
+  /** True when `params` now holds averaged parameters. */
+  readonly averaged: boolean;
 }
 
 /** The shuffle of epoch `epochIndex` (0-based, counting resumed epochs): a permutation of 0..n−1 from stream 1 + epochIndex. */
@@ -94,7 +105,12 @@ export interface EpochResult {
   readonly stopped: boolean;
 }
 
-/** One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy accumulated during the pass. */
+/**
+ * One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy
+ * accumulated during the pass. With `afterStep`, the backend is driven one minibatch at a time
+ * (same batches, same result) and `afterStep` sees the parameters after every update, whatever
+ * the backend keeps internally between its own steps.
+ */
 export async function trainEpoch(
   backend: Backend,
   params: Params,
@@ -103,17 +119,26 @@ export async function trainEpoch(
   batchSize: number,
   step: StepOptions,
   hooks: EpochHooks = {},
+  afterStep?: () => void,
 ): Promise<EpochResult> {
   const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
+  const steps = Math.ceil(order.length / batchSize);
   let diverged: number | null = null;
-  const sums = await backend.trainEpoch(params, train, order, batchSize, step, {
-    onStep: (report) => {
-      if (!Number.isFinite(report.lossSum)) diverged = report.lossSum;
-      hooks.onStep?.(report);
-    },
-    shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
-  });
-  metric.add(sums.lossSum, sums.correct, sums.count);
+  let stopped = false;
+  const sliceSteps = afterStep === undefined ? steps : 1;
+  for (let first = 0; first < steps && !stopped && diverged === null; first += sliceSteps) {
+    const slice = order.subarray(first * batchSize, Math.min(order.length, (first + sliceSteps) * batchSize));
+    const sums = await backend.trainEpoch(params, train, slice, batchSize, step, {
+      onStep: (report) => {
+        if (!Number.isFinite(report.lossSum)) diverged = report.lossSum;
+        hooks.onStep?.({ ...report, step: first + report.step, steps });
+      },
+      shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
+    });
+    metric.add(sums.lossSum, sums.correct, sums.count);
+    afterStep?.();
+    stopped = sums.stopped || (first + sliceSteps < steps && hooks.shouldStop?.() === true);
+  }
   const loss = diverged ?? metric.get(0);
   if (!Number.isFinite(loss)) {
     throw new DivergenceError(`training diverged: the loss became ${loss}`, {
@@ -124,7 +149,7 @@ export async function trainEpoch(
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
     trainAcc: count === 0 ? 0 : metric.get(1) / count,
-    stopped: sums.stopped,
+    stopped,
   };
 }
 
@@ -138,6 +163,8 @@ export async function train(
 ): Promise<TrainResult> {
   const startEpoch = options.startEpoch ?? 0;
   const totalEpochs = startEpoch + options.epochs;
+  const averageFrom = totalEpochs - Math.min(options.average ?? 0, options.epochs);
+  const average = new ParameterAverage(params);
   const history: EpochReport[] = [];
   let epochsDone = startEpoch;
   let stopped = false;
@@ -152,11 +179,21 @@ export async function train(
       labelSmoothing: options.labelSmoothing,
       loss: options.loss,
     };
-    const epoch = await trainEpoch(backend, params, data.train, order, options.batchSize, step, {
-      onStep: (report) => callbacks.onStep?.(e + 1, report),
-      shouldStop: () => callbacks.shouldStop?.() === true,
-    });
-    testAccuracy = await evaluateAccuracy(backend, params, data.test);
+    const averaging = e >= averageFrom;
+    const epoch = await trainEpoch(
+      backend,
+      params,
+      data.train,
+      order,
+      options.batchSize,
+      step,
+      {
+        onStep: (report) => callbacks.onStep?.(e + 1, report),
+        shouldStop: () => callbacks.shouldStop?.() === true,
+      },
+      averaging ? () => average.add(params) : undefined,
+    );
+    testAccuracy = await evaluateAccuracy(backend, averaging ? average.mean() : params, data.test);
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
     const report: EpochReport = {
@@ -166,12 +203,46 @@ export async function train(
       trainAcc: epoch.trainAcc,
       testAcc: testAccuracy,
       lr,
+      averaged: averaging,
       seconds: (performance.now() - started) / 1000,
       complete: !epoch.stopped,
     };
     history.push(report);
     callbacks.onEpoch?.(report);
   }
+  const averaged = average.count > 0;
+  if (averaged) {
+    const mean = average.mean();
+    params.weight.set(mean.weight);
+    params.bias.set(mean.bias);
+  }
   if (Number.isNaN(testAccuracy)) testAccuracy = await evaluateAccuracy(backend, params, data.test);
-  return { history, epochsDone, stopped, testAccuracy };
+  return { history, epochsDone, stopped, testAccuracy, averaged };
+}
+
+/** Running sum of parameter snapshots, in float64 so that thousands of small updates are not rounded away. */
+class ParameterAverage {
+  count = 0;
+  private readonly weight: Float64Array;
+  private readonly bias: Float64Array;
+  private readonly result: Params;
+
+  constructor(like: Params) {
+    this.weight = new Float64Array(like.weight.length);
+    this.bias = new Float64Array(like.bias.length);
+    this.result = { weight: new Float32Array(like.weight.length), bias: new Float32Array(like.bias.length) };
+  }
+
+  add(params: Params): void {
+    for (let j = 0; j < this.weight.length; j++) this.weight[j] = this.weight[j]! + params.weight[j]!;
+    for (let j = 0; j < this.bias.length; j++) this.bias[j] = this.bias[j]! + params.bias[j]!;
+    this.count++;
+  }
+
+  /** The mean so far, rounded to float32 (a view reused between calls). */
+  mean(): Params {
+    for (let j = 0; j < this.weight.length; j++) this.result.weight[j] = this.weight[j]! / this.count;
+    for (let j = 0; j < this.bias.length; j++) this.result.bias[j] = this.bias[j]! / this.count;
+    return this.result;
+  }
 }

@@ -17,6 +17,8 @@ export interface TrainingRecord {
   readonly labelSmoothing: number;
   readonly loss: LossName;
   readonly schedule: ScheduleName;
+  /** Epochs of tail averaging (0: none). */
+  readonly average: number;
   readonly testAccuracy: number;
 }
 
@@ -33,6 +35,7 @@ export function trainingMetadata(record: TrainingRecord, classes: readonly strin
     label_smoothing: String(record.labelSmoothing),
     loss: record.loss,
     schedule: record.schedule,
+    average: String(record.average),
     test_accuracy: String(record.testAccuracy),
   };
 }
@@ -75,6 +78,7 @@ export function readTrainingRecord(
     seed: number("seed", (n) => Number.isSafeInteger(n) && n >= 0, "an integer >= 0"),
     weightDecay: number("weight_decay", (n) => Number.isFinite(n) && n >= 0, "a number >= 0"),
     labelSmoothing: number("label_smoothing", (n) => Number.isFinite(n) && n >= 0 && n < 1, "a number in [0, 1)"),
+    average: number("average", (n) => Number.isSafeInteger(n) && n >= 0, "an integer >= 0"),
     loss: loss as LossName | undefined,
     schedule: schedule as ScheduleName | undefined,
   };

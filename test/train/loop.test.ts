@@ -1,0 +1,220 @@
+import { describe, expect, it } from "vitest";
+import { DivergenceError } from "../../src/errors.js";
+import { ReferenceBackend } from "../../src/model/reference-backend.js";
+import { initParams } from "../../src/model/softmax-regression.js";
+import {
+  epochOrder,
+  evaluateAccuracy,
+  learningRate,
+  type TrainOptions,
+  train,
+  trainEpoch,
+} from "../../src/train/loop.js";
+import type { StepOptions, StepReport } from "../../src/types.js";
+import { syntheticData } from "./synthetic.js";
+
+const data = syntheticData(300, 100);
+const base: TrainOptions = {
+  epochs: 3,
+  batchSize: 64,
+  lr: 0.1,
+  weightDecay: 0,
+  labelSmoothing: 0,
+  loss: "cross-entropy",
+  seed: 0,
+  schedule: "constant",
+  average: 0,
+};
+const step: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
+
+describe("epochOrder and learningRate", () => {
+  it("gives each epoch its own permutation, fixed by (seed, epoch)", () => {
+    const a = epochOrder(0, 0, 300);
+    expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(epochOrder(0, 0, 300)).toEqual(a);
+    expect(epochOrder(0, 1, 300)).not.toEqual(a);
+    expect(epochOrder(1, 0, 300)).not.toEqual(a);
+  });
+
+  it("constant keeps lr; cosine goes lr, lr/2 at half way, and falls monotonically", () => {
+    expect(learningRate("constant", 0.1, 7, 10)).toBe(0.1);
+    expect(learningRate("cosine", 0.1, 0, 10)).toBe(0.1);
+    expect(learningRate("cosine", 0.1, 5, 10)).toBeCloseTo(0.05, 15);
+    const rates = Array.from({ length: 10 }, (_, e) => learningRate("cosine", 0.1, e, 10));
+    for (let e = 1; e < 10; e++) expect(rates[e]!).toBeLessThan(rates[e - 1]!);
+    expect(rates[9]!).toBeGreaterThan(0);
+  });
+});
+
+describe("trainEpoch (d2l train_epoch_ch3)", () => {
+  it("uses every example once, the last partial batch included, and returns the epoch's means", async () => {
+    const backend = new ReferenceBackend();
+    const params = initParams(0);
+    const reports: StepReport[] = [];
+    const order = epochOrder(0, 0, 300);
+    const result = await trainEpoch(backend, params, data.train, order, 64, step, { onStep: (r) => reports.push(r) });
+    expect(reports.map((r) => r.batchSize)).toEqual([64, 64, 64, 64, 44]);
+    expect(reports.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
+    const lossSum = reports.reduce((a, r) => a + r.lossSum, 0);
+    const correct = reports.reduce((a, r) => a + r.correct, 0);
+    expect(result.trainLoss).toBeCloseTo(lossSum / 300, 12);
+    expect(result.trainAcc).toBe(correct / 300);
+    // The first batch is scored before any update: near-uniform predictions, loss ≈ ln 10.
+    expect(reports[0]!.lossSum / 64).toBeCloseTo(Math.log(10), 0);
+  });
+
+  it("gives the same parameters when driven one step at a time (as averaging does)", async () => {
+    const order = epochOrder(3, 0, 300);
+    const whole = initParams(1);
+    const stepwise = initParams(1);
+    const a = await trainEpoch(new ReferenceBackend(), whole, data.train, order, 64, step);
+    const reports: number[] = [];
+    let calls = 0;
+    const b = await trainEpoch(
+      new ReferenceBackend(),
+      stepwise,
+      data.train,
+      order,
+      64,
+      step,
+      { onStep: (r) => reports.push(r.step) },
+      () => calls++,
+    );
+    expect(stepwise.weight).toEqual(whole.weight);
+    expect(stepwise.bias).toEqual(whole.bias);
+    expect(b).toEqual(a);
+    expect(calls).toBe(5);
+    expect(reports).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("stops after the current step when asked (Ctrl-C)", async () => {
+    const params = initParams(0);
+    let steps = 0;
+    const result = await trainEpoch(new ReferenceBackend(), params, data.train, epochOrder(0, 0, 300), 64, step, {
+      onStep: () => steps++,
+      shouldStop: () => steps >= 2,
+    });
+    expect(steps).toBe(2);
+    expect(result.stopped).toBe(true);
+  });
+
+  it("throws DivergenceError naming --lr when the loss becomes NaN or Infinity", async () => {
+    // lr·weightDecay = 10 multiplies the weights by about −9 per step: float32 overflows within ~40 steps.
+    const exploding = { ...step, lr: 10, weightDecay: 1 };
+    let steps = 0;
+    const run = trainEpoch(new ReferenceBackend(), initParams(0), data.train, epochOrder(0, 0, 300), 4, exploding, {
+      onStep: () => steps++,
+    });
+    await expect(run).rejects.toThrow(DivergenceError);
+    await expect(run).rejects.toMatchObject({ hint: "try a smaller --lr than 10" });
+    expect(steps).toBeLessThan(75); // stopped early, not at the end of the epoch
+  });
+});
+
+describe("train (d2l train_ch3)", () => {
+  it("learns the synthetic task: loss falls, accuracy rises, one report per epoch", async () => {
+    const params = initParams(0);
+    const epochs: number[] = [];
+    const result = await train(
+      new ReferenceBackend(),
+      data,
+      params,
+      { ...base, epochs: 4 },
+      {
+        onEpoch: (r) => epochs.push(r.epoch),
+      },
+    );
+    expect(epochs).toEqual([1, 2, 3, 4]);
+    const h = result.history;
+    expect(h[3]!.trainLoss).toBeLessThan(h[0]!.trainLoss);
+    expect(h[3]!.trainAcc).toBeGreaterThan(0.9);
+    expect(result.testAccuracy).toBeGreaterThan(0.9);
+    expect(result.testAccuracy).toBe(await evaluateAccuracy(new ReferenceBackend(), params, data.test));
+    expect(result.epochsDone).toBe(4);
+    expect(result.stopped).toBe(false);
+  });
+
+  it("is deterministic: same options and seed give identical parameters and metrics", async () => {
+    const run = async () => {
+      const params = initParams(5);
+      const r = await train(new ReferenceBackend(), data, params, {
+        ...base,
+        seed: 5,
+        labelSmoothing: 0.1,
+        weightDecay: 1e-3,
+      });
+      return { params, metrics: r.history.map(({ seconds: _, ...rest }) => rest) };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.params.weight).toEqual(a.params.weight);
+    expect(b.params.bias).toEqual(a.params.bias);
+    expect(b.metrics).toEqual(a.metrics);
+  });
+
+  it("resuming after 2 epochs for 2 more equals training 4 at once, bit for bit", async () => {
+    const straight = initParams(0);
+    const all = await train(new ReferenceBackend(), data, straight, { ...base, epochs: 4 });
+    const resumed = initParams(0);
+    await train(new ReferenceBackend(), data, resumed, { ...base, epochs: 2 });
+    const rest = await train(new ReferenceBackend(), data, resumed, { ...base, epochs: 2, startEpoch: 2 });
+    expect(resumed.weight).toEqual(straight.weight);
+    expect(resumed.bias).toEqual(straight.bias);
+    expect(rest.history.map((r) => [r.epoch, r.epochs])).toEqual([
+      [3, 4],
+      [4, 4],
+    ]);
+    expect(rest.history[1]!.testAcc).toBe(all.history[3]!.testAcc);
+    expect(rest.epochsDone).toBe(4);
+  });
+
+  it("tail averaging returns the mean of the parameters after every step of the last epochs", async () => {
+    const params = initParams(0);
+    const result = await train(new ReferenceBackend(), data, params, { ...base, epochs: 2, average: 1 });
+    // The same by hand: one plain epoch, then one epoch step by step, averaging the snapshots.
+    const manual = initParams(0);
+    const backend = new ReferenceBackend();
+    await trainEpoch(backend, manual, data.train, epochOrder(0, 0, 300), 64, step);
+    const sumW = new Float64Array(manual.weight.length);
+    const sumB = new Float64Array(manual.bias.length);
+    let n = 0;
+    await trainEpoch(backend, manual, data.train, epochOrder(0, 1, 300), 64, step, {}, () => {
+      for (let j = 0; j < sumW.length; j++) sumW[j] = sumW[j]! + manual.weight[j]!;
+      for (let j = 0; j < sumB.length; j++) sumB[j] = sumB[j]! + manual.bias[j]!;
+      n++;
+    });
+    expect(n).toBe(5);
+    expect(result.averaged).toBe(true);
+    expect(params.weight).toEqual(Float32Array.from(sumW, (s) => s / n));
+    expect(params.bias).toEqual(Float32Array.from(sumB, (s) => s / n));
+    expect(Array.from(params.weight)).not.toEqual(Array.from(manual.weight)); // not the last iterate
+    expect(result.history.map((r) => r.averaged)).toEqual([false, true]);
+    expect(result.testAccuracy).toBe(await evaluateAccuracy(backend, params, data.test));
+    expect(result.history[1]!.testAcc).toBe(result.testAccuracy);
+  });
+
+  it("with a cosine schedule, reports the per-epoch rates", async () => {
+    const r = await train(new ReferenceBackend(), data, initParams(0), { ...base, epochs: 4, schedule: "cosine" });
+    expect(r.history.map((e) => e.lr)).toEqual([0, 1, 2, 3].map((e) => learningRate("cosine", 0.1, e, 4)));
+  });
+
+  it("--loss mse trains too, and more slowly than cross-entropy at the same rate", async () => {
+    const ce = await train(new ReferenceBackend(), data, initParams(0), { ...base, epochs: 2 });
+    const mse = await train(new ReferenceBackend(), data, initParams(0), { ...base, epochs: 2, loss: "mse" });
+    expect(mse.history[1]!.trainLoss).toBeLessThan(mse.history[0]!.trainLoss);
+    expect(mse.history[1]!.trainAcc).toBeLessThan(ce.history[1]!.trainAcc);
+  });
+
+  it("stops after the current step on request, counting only complete epochs", async () => {
+    let steps = 0;
+    const params = initParams(0);
+    const r = await train(new ReferenceBackend(), data, params, base, {
+      onStep: () => steps++,
+      shouldStop: () => steps >= 7, // epoch 2, step 2
+    });
+    expect(steps).toBe(7);
+    expect(r.stopped).toBe(true);
+    expect(r.epochsDone).toBe(1);
+    expect(r.history.map((e) => e.complete)).toEqual([true, false]);
+  });
+});
