@@ -33,10 +33,13 @@ function stripeParams(): Params {
   return { weight, bias: new Float32Array(10) };
 }
 
-/** A light item on black (bytes, 28×28): rows 10..19 bright, so the stripe model leans to some classes. */
+/**
+ * A light item on black (bytes, 28×28), full height and centred like the dataset's items: rows 10..19
+ * bright, so the stripe model leans to some classes.
+ */
 function item(): Uint8Array {
   const pixels = new Uint8Array(784);
-  for (let y = 3; y < 25; y++) for (let x = 6; x < 22; x++) pixels[y * 28 + x] = y >= 10 && y < 20 ? 230 : 90 + y;
+  for (let y = 0; y < 28; y++) for (let x = 6; x < 22; x++) pixels[y * 28 + x] = y >= 10 && y < 20 ? 230 : 90 + y;
   return pixels;
 }
 

@@ -1,6 +1,7 @@
 // A user's own picture as a model input: any PNG (any size, colour type and bit depth) → grayscale luma
-// → fitted into 28×28 by area averaging, keeping the aspect ratio and padding with the background →
-// values in [0,1], inverted when the picture is dark on light (Fashion-MNIST items are light on black).
+// → cropped to the item → fitted into 28×28 by area averaging, keeping the aspect ratio and padding with
+// the background → values in [0,1], inverted when the picture is dark on light (Fashion-MNIST items are
+// light on black).
 // The header is checked before anything is decoded, so a hostile header cannot make us allocate.
 // This module reads no files (the CLI passes the bytes) and runs no model.
 import { PNG } from "pngjs";
@@ -129,7 +130,12 @@ export function decodePngLuma(bytes: Uint8Array, name: string): LumaImage {
 export interface InputOptions {
   /** true: always invert; false: never; undefined: invert when the border is lighter than the centre. */
   readonly invert?: boolean;
+  /** Crop to the item before fitting (default true), as Fashion-MNIST's own conversion trims its photos. */
+  readonly trim?: boolean;
 }
+
+/** How far from the background level (in [0,1] luma) a pixel must be to count as part of the item when trimming. */
+export const TRIM_THRESHOLD = 0.1;
 
 /** A picture prepared for the model, with what was done to it. */
 export interface ModelInput {
@@ -143,13 +149,16 @@ export interface ModelInput {
 }
 
 /**
- * Fits a luma picture into 28×28 as Fashion-MNIST stores items: scaled by area averaging so that its
- * longer side is 28, centred, the rest padded with the background, then inverted if dark on light.
+ * Fits a luma picture into 28×28 as Fashion-MNIST made its items (Xiao et al. 2017: trim, resize the
+ * longest edge to 28, centre on a square canvas, negate): cropped to the item, scaled by area averaging
+ * so that its longer side is 28, centred, the rest padded with the background, then inverted if dark
+ * on light.
  */
 export function toModelInput(image: LumaImage, options: InputOptions = {}): ModelInput {
   const { border, center } = borderAndCenterMeans(image);
   const inverted = options.invert ?? border > center;
-  const fitted = fitIntoSquare(image, IMAGE_SIDE, border);
+  const item = options.trim === false ? image : trimToItem(image, border, TRIM_THRESHOLD);
+  const fitted = fitIntoSquare(item, IMAGE_SIDE, border);
   if (inverted) for (let i = 0; i < fitted.length; i++) fitted[i] = 1 - fitted[i]!;
   for (let i = 0; i < fitted.length; i++) fitted[i] = Math.min(1, Math.max(0, fitted[i]!));
   return { pixels: fitted, inverted, background: border, sourceWidth: image.width, sourceHeight: image.height };
@@ -189,6 +198,35 @@ export function borderAndCenterMeans(image: LumaImage): { border: number; center
     }
   }
   return { border: borderSum / borderCount, center: centerSum / centerCount };
+}
+
+/**
+ * Crops `image` to the bounding box of the pixels that differ from `background` by more than
+ * `threshold`, so that margins around the item do not shrink it. A picture with no such pixel is
+ * returned whole.
+ */
+export function trimToItem(image: LumaImage, background: number, threshold: number): LumaImage {
+  const { width, height, luma } = image;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (Math.abs(luma[y * width + x]! - background) > threshold) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  if (x1 < 0 || (x0 === 0 && y0 === 0 && x1 === width - 1 && y1 === height - 1)) return image;
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const cropped = new Float32Array(w * h); // (h, w)
+  for (let y = 0; y < h; y++) cropped.set(luma.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  return { width: w, height: h, luma: cropped };
 }
 
 /**

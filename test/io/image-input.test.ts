@@ -14,10 +14,13 @@ import {
 } from "../../src/io/image-input.js";
 import { encodeRawPng, grayPng, pngHeaderBytes } from "../helpers/raw-png.js";
 
-/** A Fashion-MNIST-like item: a light blob with texture on a black background (bytes, 28×28). */
+/**
+ * A Fashion-MNIST-like item: a light textured blob on a black background (bytes, 28×28), as tall as
+ * the frame and centred across it, as the dataset's items are.
+ */
 function item(): Uint8Array {
   const pixels = new Uint8Array(784);
-  for (let y = 4; y < 24; y++) for (let x = 7; x < 21; x++) pixels[y * 28 + x] = 120 + ((x * 13 + y * 7) % 120);
+  for (let y = 0; y < 28; y++) for (let x = 7; x < 21; x++) pixels[y * 28 + x] = 120 + ((x * 13 + y * 7) % 120);
   return pixels;
 }
 
@@ -224,6 +227,20 @@ describe("toModelInput and readImageInput", () => {
     const kept = readImageInput(dark, "b.png", { invert: false });
     expect(kept.inverted).toBe(false);
     expect(kept.pixels[0]).toBe(1);
+  });
+
+  it("crops margins around the item before fitting, unless trim is false", () => {
+    // A 10×10 bright square in the middle of a 100×60 black picture fills the whole 28×28 input.
+    const values = new Float32Array(100 * 60);
+    for (let y = 25; y < 35; y++) for (let x = 45; x < 55; x++) values[y * 100 + x] = 0.9;
+    const trimmed = toModelInput(luma(100, 60, values));
+    for (const v of trimmed.pixels) expect(v).toBeCloseTo(0.9, 5);
+    const whole = toModelInput(luma(100, 60, values), { trim: false });
+    expect(whole.pixels[0]).toBe(0);
+    expect(whole.pixels[14 * 28 + 14]).toBeCloseTo(0.9, 5);
+    // Faint noise below the threshold does not stop the crop.
+    values[0] = 0.05;
+    expect(toModelInput(luma(100, 60, values)).pixels[0]).toBeCloseTo(0.9, 5);
   });
 
   it("pads with the border's level, so the padding matches the background after inversion", () => {
