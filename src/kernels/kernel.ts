@@ -13,7 +13,7 @@ export interface KernelExports {
     col0: number,
     w: number,
     x: number,
-    xstride: number,
+    xstep: number,
     part: number,
   ): void;
   softmax_step(

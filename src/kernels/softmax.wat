@@ -81,78 +81,152 @@
              (f64.mul (f64.mul (f64.const 2) (local.get $s)) (local.get $t))))
   (export "log" (func $log))
 
-  ;; Horizontal sum of 4 lanes in a fixed order: (v0 + v2) + (v1 + v3).
+  ;; Horizontal sum of 4 lanes in the same order as $hsum4: (v0 + v1) + (v2 + v3).
   (func $hsum (param $v v128) (result f32)
-    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $v) (local.get $v))))
+    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 2 (local.get $v))))
+
+  ;; Horizontal sums of 4 vectors at once, each in the fixed order (v0 + v1) + (v2 + v3):
+  ;; returns (Σa, Σb, Σc, Σd).
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local.set $a (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b))
+                             (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $c (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c) (local.get $d))
+                             (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $c))
+               (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $c))))
+
+  ;; Address of columns col0.. of example n = order[index] (or n = index when order is 0).
+  (func $row (param $images i32) (param $order i32) (param $index i32) (param $col0 i32) (result i32)
+    (if (local.get $order)
+      (then (local.set $index (i32.load (i32.add (local.get $order) (i32.shl (local.get $index) (i32.const 2)))))))
+    (i32.add (i32.add (local.get $images) (i32.mul (local.get $index) (i32.const 784))) (local.get $col0)))
+
+  ;; Reads one byte of each 64-byte line of the 392 bytes at p. Shuffled rows are far apart in
+  ;; memory, so their first reads miss the caches; touching the next rows' lines together lets
+  ;; those misses overlap (WebAssembly has no prefetch instruction). Returns the bytes OR-ed.
+  (func $touch (param $p i32) (result i32)
+    (i32.or (i32.or (i32.or (i32.load8_u offset=0 (local.get $p)) (i32.load8_u offset=64 (local.get $p)))
+                    (i32.or (i32.load8_u offset=128 (local.get $p)) (i32.load8_u offset=192 (local.get $p))))
+            (i32.or (i32.or (i32.load8_u offset=256 (local.get $p)) (i32.load8_u offset=320 (local.get $p)))
+                    (i32.or (i32.load8_u offset=384 (local.get $p)) (i32.load8_u offset=391 (local.get $p))))))
+
+  ;; x[r] (392) ← images[n, col0 : col0+392] / 255 for n = order[start + r] (or start + r when
+  ;; order is 0): 8 bytes → 2 × f32x4 per iteration.
+  (func $gather (param $src i32) (param $dst i32)
+    (local $k i32) (local $v v128) (local $p i32)
+    (loop $convert
+      (local.set $v (v128.load8x8_u (i32.add (local.get $src) (local.get $k))))
+      (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2))))
+      (v128.store (local.get $p)
+        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $v)))
+                   (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+      (v128.store offset=16 (local.get $p)
+        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $v)))
+                   (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+      (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const 392)))))
+
+  ;; part[r, o], part[r, o+1] for the 3 rows r..r+2 whose x rows are consecutive at x, against
+  ;; the two w rows at w: 6 dot products of length 392. 6 accumulators + 3 x + 2 w + a product
+  ;; = 12 registers. V8 loads all of an iteration's operands up front and keeps 15 SIMD registers,
+  ;; so larger blocks (4×2, 1×10) spilled an accumulator to the stack, and the store-to-load
+  ;; round trip in its chain halved the speed.
+  (func $dot3x2 (param $x i32) (param $w i32) (param $out i32)
+    (local $k i32) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $w0 v128) (local $w1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128)
+    (loop $dot
+      (local.set $x0 (v128.load offset=0 (i32.add (local.get $x) (local.get $k))))
+      (local.set $x1 (v128.load offset=1568 (i32.add (local.get $x) (local.get $k))))
+      (local.set $x2 (v128.load offset=3136 (i32.add (local.get $x) (local.get $k))))
+      (local.set $w0 (v128.load offset=0 (i32.add (local.get $w) (local.get $k))))
+      (local.set $w1 (v128.load offset=1568 (i32.add (local.get $w) (local.get $k))))
+      (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $x0) (local.get $w0))))
+      (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $x0) (local.get $w1))))
+      (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $x1) (local.get $w0))))
+      (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $x1) (local.get $w1))))
+      (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $x2) (local.get $w0))))
+      (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $x2) (local.get $w1))))
+      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const 1568))))
+    ;; $hsum4 written out: a call here would make V8 spill the accumulators inside the loop
+    (local.set $x0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a00) (local.get $a01)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a00) (local.get $a01))))
+    (local.set $x1 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a10) (local.get $a11)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a10) (local.get $a11))))
+    (local.set $x0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x0) (local.get $x1)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x0) (local.get $x1))))
+    (local.set $x2 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a20) (local.get $a21)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a20) (local.get $a21))))
+    (local.set $x2 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x2) (local.get $x2)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x2) (local.get $x2))))
+    (v128.store64_lane offset=0 0 (local.get $out) (local.get $x0))
+    (v128.store64_lane offset=40 1 (local.get $out) (local.get $x0))
+    (v128.store64_lane offset=80 0 (local.get $out) (local.get $x2)))
+
+  ;; part[r, o..o+4] for one row against the 5 w rows at w (the rows left over after blocks of 4).
+  (func $dot1x5 (param $x i32) (param $w i32) (param $out i32)
+    (local $k i32) (local $xv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
+    (loop $dot
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $k))))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=1568 (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=3136 (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=4704 (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=6272 (i32.add (local.get $w) (local.get $k))))))
+      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const 1568))))
+    ;; $hsum4 and $hsum written out (see $dot4x2)
+    (local.set $a0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a1)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a1))))
+    (local.set $a2 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a2) (local.get $a3)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a2) (local.get $a3))))
+    (local.set $a0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a2)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a2))))
+    (v128.store (local.get $out) (local.get $a0))
+    (local.set $a4 (f32x4.add (local.get $a4) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $a4) (local.get $a4))))
+    (f32.store offset=16 (local.get $out) (f32.add (f32x4.extract_lane 0 (local.get $a4)) (f32x4.extract_lane 2 (local.get $a4)))))
 
   ;; For rows r < count, with n = order[start + r] (or start + r when order is 0):
   ;;   x[r] (392) ← images[n, col0 : col0+392] / 255          (gather + uint8 → f32)
   ;;   part[r, o] ← Σ_k x[r, k] · w[o, k]  for o < 10          (partial logits of this half)
-  ;; Each dot product keeps 4 lane sums over k ≡ lane (mod 4), then adds them with $hsum.
-  ;; 10 accumulators + x + a loaded w + a product = 13 of the 15 SIMD registers.
+  ;; Each dot product keeps 4 lane sums over k ≡ lane (mod 4), added as (s0 + s1) + (s2 + s3),
+  ;; whichever block computes it. Rows go in blocks of 3. The x rows of a block start at
+  ;; x + r·xstep: xstep = 1568 keeps every row (for the backward pass), 0 reuses 3 scratch rows
+  ;; (evaluation).
   (func (export "forward_partial")
     (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $col0 i32)
-    (param $w i32) (param $x i32) (param $xstride i32) (param $part i32)
-    (local $r i32) (local $src i32) (local $dst i32) (local $k i32) (local $end i32) (local $v v128) (local $xv v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
-    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
-        (local.set $src (i32.add (local.get $start) (local.get $r)))
-        (if (local.get $order)
-          (then (local.set $src (i32.load (i32.add (local.get $order) (i32.shl (local.get $src) (i32.const 2)))))))
-        (local.set $src (i32.add (i32.add (local.get $images) (i32.mul (local.get $src) (i32.const 784))) (local.get $col0)))
-        (local.set $dst (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstride))))
-        ;; gather: 8 bytes → 2 × f32x4 per iteration, 49 iterations
-        (local.set $k (i32.const 0))
-        (loop $convert
-          (local.set $v (v128.load8x8_u (i32.add (local.get $src) (local.get $k))))
-          (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2))))
-          (v128.store (local.get $end)
-            (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $v)))
-                       (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
-          (v128.store offset=16 (local.get $end)
-            (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $v)))
-                       (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
-          (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const 392))))
-        ;; 10 dot products of length 392, 4 lanes at a time: $k walks x, $src walks w row 0
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
-        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
-        (local.set $a8 (v128.const i32x4 0 0 0 0)) (local.set $a9 (v128.const i32x4 0 0 0 0))
-        (local.set $k (local.get $dst))
-        (local.set $end (i32.add (local.get $dst) (i32.const 1568)))
-        (local.set $src (local.get $w))
-        (loop $dot
-          (local.set $xv (v128.load (local.get $k)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $src)))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=1568 (local.get $src)))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=3136 (local.get $src)))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=4704 (local.get $src)))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=6272 (local.get $src)))))
-          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $xv) (v128.load offset=7840 (local.get $src)))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $xv) (v128.load offset=9408 (local.get $src)))))
-          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $xv) (v128.load offset=10976 (local.get $src)))))
-          (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $xv) (v128.load offset=12544 (local.get $src)))))
-          (local.set $a9 (f32x4.add (local.get $a9) (f32x4.mul (local.get $xv) (v128.load offset=14112 (local.get $src)))))
-          (local.set $src (i32.add (local.get $src) (i32.const 16)))
-          (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $end))))
-        (local.set $k (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
-        (f32.store offset=0 (local.get $k) (call $hsum (local.get $a0)))
-        (f32.store offset=4 (local.get $k) (call $hsum (local.get $a1)))
-        (f32.store offset=8 (local.get $k) (call $hsum (local.get $a2)))
-        (f32.store offset=12 (local.get $k) (call $hsum (local.get $a3)))
-        (f32.store offset=16 (local.get $k) (call $hsum (local.get $a4)))
-        (f32.store offset=20 (local.get $k) (call $hsum (local.get $a5)))
-        (f32.store offset=24 (local.get $k) (call $hsum (local.get $a6)))
-        (f32.store offset=28 (local.get $k) (call $hsum (local.get $a7)))
-        (f32.store offset=32 (local.get $k) (call $hsum (local.get $a8)))
-        (f32.store offset=36 (local.get $k) (call $hsum (local.get $a9)))
+    (param $w i32) (param $x i32) (param $xstep i32) (param $part i32)
+    (local $r i32) (local $i i32) (local $o i32) (local $sink i32) (local $xr i32) (local $pr i32)
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.gt_u (i32.add (local.get $r) (i32.const 3)) (local.get $count)))
+        ;; touch the cache lines of rows r+6..r+8 in one burst (see $touch), then gather rows r..r+2
+        (local.set $i (i32.add (local.get $r) (i32.const 6)))
+        (block $touched
+          (loop $touch_rows
+            (br_if $touched (i32.or (i32.ge_u (local.get $i) (local.get $count))
+                                    (i32.ge_u (local.get $i) (i32.add (local.get $r) (i32.const 9)))))
+            (local.set $sink (i32.or (local.get $sink)
+              (call $touch (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (local.get $i)) (local.get $col0)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $touch_rows)))
+        (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstep))))
+        (local.set $i (i32.const 0))
+        (loop $gather_rows
+          (call $gather (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (i32.add (local.get $r) (local.get $i))) (local.get $col0))
+                        (i32.add (local.get $xr) (i32.mul (local.get $i) (i32.const 1568))))
+          (br_if $gather_rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 3))))
+        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $o (i32.const 0))
+        (loop $pairs
+          (call $dot3x2 (local.get $xr) (i32.add (local.get $w) (i32.mul (local.get $o) (i32.const 1568)))
+                        (i32.add (local.get $pr) (i32.shl (local.get $o) (i32.const 2))))
+          (br_if $pairs (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 2))) (i32.const 10))))
+        (local.set $r (i32.add (local.get $r) (i32.const 3)))
+        (br $blocks)))
+    (block $rest_done
+      (loop $rest
+        (br_if $rest_done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstep))))
+        (call $gather (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (local.get $r)) (local.get $col0))
+                      (local.get $xr))
+        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
+        (call $dot1x5 (local.get $xr) (local.get $w) (local.get $pr))
+        (call $dot1x5 (local.get $xr) (i32.add (local.get $w) (i32.const 7840)) (i32.add (local.get $pr) (i32.const 20)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rows))))
+        (br $rest)))
+    ;; keep the touches alive: a store of their bytes to the scratch word 63 of the control block
+    (i32.store (i32.const 252) (local.get $sink)))
 
   ;; For rows r < count, logits z (10) = (part0[r] + part1[r]) + b, then
   ;;   P = softmax(z) with the row max subtracted,  Y = (1−ε)·onehot(label) + ε/10,
@@ -267,74 +341,51 @@
 
   ;; For one half: dW[o, k] = Σ_r g[r, o] · x[r, k] (r in order 0..count−1), then
   ;; w[o, k] ← w[o, k] − lr · (dW[o, k] + wd · w[o, k]).
-  ;; Blocked as 5 outputs × 8 columns: 10 accumulators, 2 loads of x and 5 splats of g per row.
+  ;; Blocked as 5 outputs × 4 columns: 5 accumulators, a load of x and 5 splats of g per row
+  ;; (11 registers: the larger blocks tried spilled accumulators to the stack).
   (func (export "backward_update")
     (param $x i32) (param $count i32) (param $g i32) (param $w i32) (param $lr f32) (param $wd f32)
     (local $c i32) (local $h i32) (local $r i32) (local $xp i32) (local $gp i32) (local $wp i32)
-    (local $xa v128) (local $xb v128) (local $s v128) (local $lrv v128) (local $wdv v128)
+    (local $xa v128) (local $lrv v128) (local $wdv v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128)
-    (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128)
     (local.set $lrv (f32x4.splat (local.get $lr)))
     (local.set $wdv (f32x4.splat (local.get $wd)))
-    (loop $columns ;; c: byte offset of 8 columns within a row, 0..1536
+    (loop $columns ;; c: byte offset of 4 columns within a row, 0..1552
       (local.set $h (i32.const 0))
       (loop $halves ;; h: outputs 0–4, then 5–9
         (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
         (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
-        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
-        (local.set $a8 (v128.const i32x4 0 0 0 0)) (local.set $a9 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0))
         (local.set $xp (i32.add (local.get $x) (local.get $c)))
         (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $h) (i32.const 20))))
-        (local.set $r (i32.const 0))
+        (local.set $r (local.get $count))
         (block $rows_done
           (loop $rows
-            (br_if $rows_done (i32.ge_u (local.get $r) (local.get $count)))
+            (br_if $rows_done (i32.eqz (local.get $r)))
             (local.set $xa (v128.load (local.get $xp)))
-            (local.set $xb (v128.load offset=16 (local.get $xp)))
-            (local.set $s (v128.load32_splat offset=0 (local.get $gp)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $xa))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $xb))))
-            (local.set $s (v128.load32_splat offset=4 (local.get $gp)))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $xa))))
-            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $xb))))
-            (local.set $s (v128.load32_splat offset=8 (local.get $gp)))
-            (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $xa))))
-            (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $xb))))
-            (local.set $s (v128.load32_splat offset=12 (local.get $gp)))
-            (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $xa))))
-            (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $xb))))
-            (local.set $s (v128.load32_splat offset=16 (local.get $gp)))
-            (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $s) (local.get $xa))))
-            (local.set $a9 (f32x4.add (local.get $a9) (f32x4.mul (local.get $s) (local.get $xb))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat offset=0 (local.get $gp)) (local.get $xa))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load32_splat offset=4 (local.get $gp)) (local.get $xa))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_splat offset=8 (local.get $gp)) (local.get $xa))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load32_splat offset=12 (local.get $gp)) (local.get $xa))))
+            (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load32_splat offset=16 (local.get $gp)) (local.get $xa))))
             (local.set $xp (i32.add (local.get $xp) (i32.const 1568)))
             (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (local.set $r (i32.sub (local.get $r) (i32.const 1)))
             (br $rows)))
-        ;; update the 5 rows × 8 columns of w this block owns
+        ;; update the 5 rows × 4 columns of w this block owns
         (local.set $wp (i32.add (i32.add (local.get $w) (i32.mul (local.get $h) (i32.const 7840))) (local.get $c)))
         (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
           (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
-        (v128.store offset=16 (local.get $wp) (f32x4.sub (v128.load offset=16 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1) (f32x4.mul (local.get $wdv) (v128.load offset=16 (local.get $wp)))))))
         (v128.store offset=1568 (local.get $wp) (f32x4.sub (v128.load offset=1568 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
-        (v128.store offset=1584 (local.get $wp) (f32x4.sub (v128.load offset=1584 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3) (f32x4.mul (local.get $wdv) (v128.load offset=1584 (local.get $wp)))))))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
         (v128.store offset=3136 (local.get $wp) (f32x4.sub (v128.load offset=3136 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a4) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
-        (v128.store offset=3152 (local.get $wp) (f32x4.sub (v128.load offset=3152 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a5) (f32x4.mul (local.get $wdv) (v128.load offset=3152 (local.get $wp)))))))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
         (v128.store offset=4704 (local.get $wp) (f32x4.sub (v128.load offset=4704 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a6) (f32x4.mul (local.get $wdv) (v128.load offset=4704 (local.get $wp)))))))
-        (v128.store offset=4720 (local.get $wp) (f32x4.sub (v128.load offset=4720 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a7) (f32x4.mul (local.get $wdv) (v128.load offset=4720 (local.get $wp)))))))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3) (f32x4.mul (local.get $wdv) (v128.load offset=4704 (local.get $wp)))))))
         (v128.store offset=6272 (local.get $wp) (f32x4.sub (v128.load offset=6272 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a8) (f32x4.mul (local.get $wdv) (v128.load offset=6272 (local.get $wp)))))))
-        (v128.store offset=6288 (local.get $wp) (f32x4.sub (v128.load offset=6288 (local.get $wp))
-          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a9) (f32x4.mul (local.get $wdv) (v128.load offset=6288 (local.get $wp)))))))
+          (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a4) (f32x4.mul (local.get $wdv) (v128.load offset=6272 (local.get $wp)))))))
         (br_if $halves (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (i32.const 2))))
-      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const 1568)))))
+      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (i32.const 1568)))))
 
   ;; Rows r < count whose first argmax of (part0[r] + part1[r]) + b equals labels[r].
   (func (export "count_correct")

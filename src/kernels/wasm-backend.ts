@@ -294,8 +294,11 @@ export class WasmBackend implements Backend {
     this.closed = true;
     this.resident.clear();
     if (this.worker !== null) {
-      const exited = new Promise<void>((resolve) => this.worker?.once("exit", () => resolve()));
-      this.post(this.control(), Command.exit);
+      const worker = this.worker;
+      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      worker.ref(); // keep the event loop alive until the exit event arrives
+      if (Atomics.load(this.control(), Control.failed) === 1) await worker.terminate();
+      else this.post(this.control(), Command.exit);
       await exited;
     }
     await this.fallback.close();
