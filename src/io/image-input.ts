@@ -100,8 +100,7 @@ export function decodePngLuma(bytes: Uint8Array, name: string): LumaImage {
     // skipRescale keeps 16-bit samples at 16 bits (pngjs returns a Uint16Array then).
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ImageError(`${name} is a damaged or truncated PNG (${reason})`, {
+    throw new ImageError(`${name} is a damaged or truncated PNG (${decodeFailure(error)})`, {
       hint: "the file is damaged or was cut short; save or copy it again",
       cause: error,
     });
@@ -125,6 +124,18 @@ export function decodePngLuma(bytes: Uint8Array, name: string): LumaImage {
     luma[p] = alpha * y + (1 - alpha);
   }
   return { width, height, luma };
+}
+
+/** pngjs's error messages, in words a user can act on. */
+function decodeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/waitng on finished stream|Ran out of data|unexpected end/i.test(message)) return "the file ends too early";
+  if (message.startsWith("Crc error")) return "a chunk's checksum does not match its data";
+  // pngjs stops reading at the first bad chunk and then reports the bytes it left unread.
+  if (message.includes("unrecognised content at end of stream")) return "a chunk is corrupt";
+  if (/incorrect header check|invalid (distance|block|stored|code)/i.test(message))
+    return "its compressed image data is corrupt";
+  return message;
 }
 
 export interface InputOptions {

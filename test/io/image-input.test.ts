@@ -96,11 +96,11 @@ describe("readPngHeader: bad inputs fail before any pixel is decoded", () => {
     const png = grayPng(28, 28, item());
     expectImageError(
       () => readImageInput(png.subarray(0, png.length - 30), "short.png"),
-      /^short\.png is a damaged or truncated PNG/,
+      /^short\.png is a damaged or truncated PNG \(the file ends too early\)/,
     );
     const damaged = Buffer.from(png);
     damaged[45] = damaged[45]! ^ 0xff; // inside IDAT: its CRC no longer matches
-    expectImageError(() => readImageInput(damaged, "crc.png"), /^crc\.png is a damaged or truncated PNG/);
+    expectImageError(() => readImageInput(damaged, "crc.png"), /^crc\.png is a damaged or truncated PNG \(a chunk/);
   });
 });
 
