@@ -25,6 +25,11 @@ export function predictLabels(params: Params, set: ImageSet): Uint8Array {
   return predicted;
 }
 
+/** Fraction of `set` classified correctly, by the reference predictions (what `softmax evaluate` reports). */
+export function referenceAccuracy(params: Params, set: ImageSet): number {
+  return accuracy(predictLabels(params, set), set.labels);
+}
+
 export interface Evaluation {
   readonly accuracy: number;
   readonly correct: number;

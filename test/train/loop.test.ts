@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DivergenceError } from "../../src/errors.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import { initParams } from "../../src/model/softmax-regression.js";
+import { referenceAccuracy } from "../../src/train/evaluate.js";
 import {
   epochOrder,
   evaluateAccuracy,
@@ -10,7 +11,7 @@ import {
   train,
   trainEpoch,
 } from "../../src/train/loop.js";
-import type { StepOptions, StepReport } from "../../src/types.js";
+import type { Backend, StepOptions, StepReport } from "../../src/types.js";
 import { syntheticData } from "./synthetic.js";
 
 const data = syntheticData(300, 100);
@@ -191,6 +192,21 @@ describe("train (d2l train_ch3)", () => {
     expect(result.history.map((r) => r.averaged)).toEqual([false, true]);
     expect(result.testAccuracy).toBe(await evaluateAccuracy(backend, params, data.test));
     expect(result.history[1]!.testAcc).toBe(result.testAccuracy);
+  });
+
+  it("computes the last test accuracy with the reference (what evaluate reports), earlier ones with the backend", async () => {
+    const reference = new ReferenceBackend();
+    const miscounting: Backend = {
+      name: "miscounting",
+      trainEpoch: (...args) => reference.trainEpoch(...args),
+      countCorrect: async () => 0,
+      close: async () => {},
+    };
+    const params = initParams(0);
+    const r = await train(miscounting, data, params, { ...base, epochs: 2 });
+    expect(r.history[0]!.testAcc).toBe(0);
+    expect(r.history[1]!.testAcc).toBe(referenceAccuracy(params, data.test));
+    expect(r.testAccuracy).toBeGreaterThan(0.5);
   });
 
   it("with a cosine schedule, reports the per-epoch rates", async () => {
