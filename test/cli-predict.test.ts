@@ -202,16 +202,14 @@ describe("softmax predict IMAGE.png", () => {
       .map((line) => JSON.parse(line));
     const decoded = decodeRgba(readFileSync(join(dir, "own.png")));
     expect(events[2]).toMatchObject({ event: "file", kind: "predictions", path: "own.png", width: decoded.width });
-    const items = events
-      .slice(0, 2)
-      .map((event) =>
-        predictionItem({
-          picture: itemPicture(item()),
-          label: event.index,
-          predictedClass: event.pred,
-          confidence: event.confidence,
-        }),
-      );
+    const items = events.slice(0, 2).map((event) =>
+      predictionItem({
+        picture: itemPicture(item()),
+        label: event.index,
+        predictedClass: event.pred,
+        confidence: event.confidence,
+      }),
+    );
     // Both cells hold the item as the model saw it: bright rows 10..19, columns 6..21, each pixel 2×2.
     for (const index of [0, 1]) {
       const origin = gridPictureOrigin(items, index, { scale: 2 });

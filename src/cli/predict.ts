@@ -100,6 +100,11 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
     if (images.filter((name) => name === "-").length > 1) {
       throw new UsageError("- (stdin) can be given only once", { hint: "stdin holds one PNG" });
     }
+    if (images.includes("-") && process.stdin.isTTY === true) {
+      throw new UsageError("- reads a PNG from stdin, but stdin is a terminal", {
+        hint: "pipe or redirect a PNG into it: softmax predict - < image.png",
+      });
+    }
   }
 
   const { params, metadata } = await loadModel(options.model);
