@@ -70,14 +70,15 @@ export function registerPredict(program: Command): void {
     "after",
     `
 Output: TSV with the header index<TAB>true<TAB>pred<TAB>confidence (class names, confidence to 3
-decimals; for own images index is the file name and true is empty), or NDJSON with --json. With --out,
-the PNG is written first and reported on stderr (with --json, as a "file" event on stdout).
---offset + --n must stay within the split (test: 10000 images, train: 60000).
+decimals; for own images index is the path as given and true is empty), or NDJSON with --json.
+With --out the PNG is written before the table and reported after it: "wrote FILE" on stderr, or a
+"file" event on stdout with --json. --offset + --n must stay within the split (test: 10000 images,
+train: 60000).
 
 Examples:
   softmax predict                                  first 6 test images as TSV
   softmax predict --n 10 --out predictions.png     and draw them
-  softmax predict --n 10000 | cut -f3 | sort | uniq -c
+  softmax predict --n 10000 | tail -n +2 | cut -f3 | sort | uniq -c
   softmax predict --json --n 3 | jq -c '.top3'
   softmax predict shirt.png boot.png               your own PNG files (any size or colour type)
   convert photo.jpg png:- | softmax predict -      one PNG from stdin`,
