@@ -328,6 +328,29 @@ describe.runIf(realDataRequired())("softmax predict on Fashion-MNIST", () => {
     }
   });
 
+  it("predicts the same for real test images saved as 28×28 gray PNGs and as dark-on-light RGB 5× larger", () => {
+    const names: string[] = [];
+    for (const index of [0, 1, 2, 3]) {
+      const pixels = testImages.subarray(index * 784, (index + 1) * 784);
+      writeFileSync(join(dir, `test${index}.png`), grayPng(28, 28, pixels));
+      writeFileSync(join(dir, `test${index}-large.png`), invertedRgb(pixels, 5));
+      names.push(`test${index}.png`, `test${index}-large.png`);
+    }
+    const result = runCli(["predict", "--model", meanModel, "--json", ...names], { cwd: dir });
+    expect(result.status).toBe(0);
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events).toHaveLength(8);
+    for (let i = 0; i < 8; i += 2) {
+      expect(events[i].inverted).toBe(false);
+      expect(events[i + 1].inverted).toBe(true);
+      expect(events[i + 1].pred).toBe(events[i].pred);
+      expect(events[i + 1].confidence).toBeCloseTo(events[i].confidence, 4);
+    }
+  });
+
   it("refuses --offset and --n beyond the split (exit 2, naming the flag)", () => {
     const pastEnd = runCli(["predict", ...dataFlags(), "--offset", "9998", "--n", "5"], { cwd: dir });
     expect(pastEnd.status).toBe(2);
