@@ -192,7 +192,6 @@ export class WasmBackend implements Backend {
       floats[Control.floatArgs + TrainArgs.lr] = lr;
       floats[Control.floatArgs + TrainArgs.wd] = wd;
       floats[Control.floatArgs + TrainArgs.eps] = eps;
-      Atomics.store(ctrl, Control.stop, 0);
       this.post(ctrl, Command.train);
     }
     const out = L.out[0];
@@ -240,7 +239,7 @@ export class WasmBackend implements Backend {
       if (s + 1 < steps && hooks.shouldStop?.() === true) {
         stopped = true;
         final = base + s + 2;
-        Atomics.store(ctrl, Control.stop, 1);
+        Atomics.store(ctrl, Control.stopAt, final);
         break;
       }
     }

@@ -17,8 +17,12 @@ export const Control = {
   /** Bumped by the main thread to post a command. */
   commandSeq: 2,
   command: 3,
-  /** 1: the main thread stopped the epoch (shouldStop); the worker leaves at the next barrier. */
-  stop: 4,
+  /**
+   * Number of the barrier after which the worker leaves the epoch (the main thread stopped it:
+   * shouldStop). A barrier number rather than a flag, so the main thread never has to clear it
+   * and cannot clear it before the worker has read it.
+   */
+  stopAt: 4,
   /** 1 when the worker failed. */
   failed: 5,
   /** First of the Int32 arguments of a command. */
@@ -103,12 +107,16 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
   const floatArg = (i: number): number => floats[C.floatArgs + i]!;
   post("ready");
   let seen = 0;
-  for (;;) {
-    while (Atomics.load(ctrl, C.commandSeq) === seen) Atomics.wait(ctrl, C.commandSeq, seen);
-    seen = Atomics.load(ctrl, C.commandSeq);
-    const command = Atomics.load(ctrl, C.command);
-    if (command === Cmd.exit) return;
-    try {
+  let exited = false;
+  try {
+    for (;;) {
+      while (Atomics.load(ctrl, C.commandSeq) === seen) Atomics.wait(ctrl, C.commandSeq, seen);
+      seen = Atomics.load(ctrl, C.commandSeq);
+      const command = Atomics.load(ctrl, C.command);
+      if (command === Cmd.exit) {
+        exited = true;
+        return;
+      }
       if (command === Cmd.train) {
         const n = arg(T.n);
         const batch = arg(T.batch);
@@ -124,41 +132,33 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
           const part1 = part0 + arg(T.partStride);
           k.forward_partial(arg(T.images), arg(T.order), start, count, half, arg(T.w), arg(T.x), half * 4, part1);
           barrier(ctrl, C.seqWorker, C.seqMain, base + s + 1, spin);
-          if (Atomics.load(ctrl, C.stop) === 1) {
+          if (Atomics.load(ctrl, C.stopAt) === base + s + 1) {
             final = 0; // that barrier was the main thread's last one
             break;
           }
-          k.softmax_step(
-            part0,
-            part1,
-            arg(T.bias),
-            arg(T.labels),
-            arg(T.order),
-            start,
-            count,
-            floatArg(T.eps),
-            arg(T.g),
-            out,
-            0,
-          );
+          const [bias, labels, order, g, eps] = [arg(T.bias), arg(T.labels), arg(T.order), arg(T.g), floatArg(T.eps)];
+          k.softmax_step(part0, part1, bias, labels, order, start, count, eps, g, out, 0);
           if (finiteWord[0] !== 1) {
-            final = base + s + 2;
+            final = base + s + 2; // the main thread saw the same non-finite logits and stops too
             break;
           }
-          k.bias_update(arg(T.g), count, arg(T.bias), floatArg(T.lr));
-          k.backward_update(arg(T.x), count, arg(T.g), arg(T.w), floatArg(T.lr), floatArg(T.wd));
+          k.bias_update(g, count, bias, floatArg(T.lr));
+          k.backward_update(arg(T.x), count, g, arg(T.w), floatArg(T.lr), floatArg(T.wd));
         }
         if (final !== 0) barrier(ctrl, C.seqWorker, C.seqMain, final, spin);
       } else if (command === Cmd.evaluate) {
         k.forward_partial(arg(E.images), 0, 0, arg(E.n), half, arg(E.w), arg(E.x), 0, arg(E.part));
         barrier(ctrl, C.seqWorker, C.seqMain, arg(E.base) + 1, spin);
       }
-    } catch (error) {
-      post(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } catch (error) {
+    post(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (!exited) {
+      // Release the main thread from any barrier it waits at; it then sees `failed` and throws.
       Atomics.store(ctrl, C.failed, 1);
       Atomics.store(ctrl, C.seqWorker, 0x7fffffff);
       Atomics.notify(ctrl, C.seqWorker);
-      return;
     }
   }
 }

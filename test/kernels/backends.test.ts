@@ -1,0 +1,175 @@
+// The Backend contract, one test body run on every backend (reference, wasm on 1 and 2 threads),
+// then the wasm backend against the reference over several SGD steps, and wasm on 1 thread
+// against 2 threads (bit-identical by construction: fixed partition, fixed reduction order).
+import { afterAll, describe, expect, it } from "vitest";
+import { createBackend } from "../../src/backend.js";
+import { DivergenceError } from "../../src/errors.js";
+import { WasmBackend } from "../../src/kernels/wasm-backend.js";
+import { ReferenceBackend } from "../../src/model/reference-backend.js";
+import type { Backend, StepOptions, StepReport } from "../../src/types.js";
+import { copyParams, expectClose, learnableImages, randomParams } from "./fixtures.js";
+
+const crossEntropy: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
+
+const backends: [string, () => Promise<Backend>][] = [
+  ["reference", async () => new ReferenceBackend()],
+  ["wasm, 1 thread", () => WasmBackend.create({ threads: 1 })],
+  ["wasm, 2 threads", () => WasmBackend.create({ threads: 2 })],
+];
+
+const opened: Backend[] = [];
+async function open(make: () => Promise<Backend>): Promise<Backend> {
+  const backend = await make();
+  opened.push(backend);
+  return backend;
+}
+afterAll(async () => {
+  for (const backend of opened) await backend.close();
+});
+
+const train = learnableImages(700, 21); // 11 batches of 64, the last one of 60
+const test = learnableImages(300, 22);
+const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 263) % train.count);
+
+describe.each(backends)("Backend contract: %s", (_name, make) => {
+  it("trains one epoch in minibatches, reports every step, and learns the synthetic classes", async () => {
+    const backend = await open(make);
+    const params = randomParams(1, 0.01);
+    const steps: StepReport[] = [];
+    const before = await backend.countCorrect(params, test);
+    const sums = await backend.trainEpoch(params, train, order, 64, crossEntropy, { onStep: (s) => steps.push(s) });
+    expect(sums.count).toBe(700);
+    expect(sums.stopped).toBe(false);
+    expect(steps.map((s) => s.batchSize)).toEqual([...Array(10).fill(64), 60]);
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expectClose("epoch loss = Σ step losses", [sums.lossSum], [steps.reduce((a, s) => a + s.lossSum, 0)], {
+      rel: 1e-12,
+    });
+    expect(sums.correct).toBe(steps.reduce((a, s) => a + s.correct, 0));
+    const after = await backend.countCorrect(params, test);
+    expect(after).toBeGreaterThan(before);
+    expect(after / test.count).toBeGreaterThan(0.9);
+  });
+
+  it("stops after the step where shouldStop turns true", async () => {
+    const backend = await open(make);
+    const params = randomParams(1, 0.01);
+    let seen = 0;
+    const sums = await backend.trainEpoch(params, train, order, 64, crossEntropy, {
+      onStep: () => seen++,
+      shouldStop: () => seen >= 3,
+    });
+    expect(sums).toMatchObject({ count: 192, stopped: true });
+    // The parameters hold exactly those 3 steps: training the first 192 examples gives the same.
+    const again = randomParams(1, 0.01);
+    await backend.trainEpoch(again, train, order.subarray(0, 192), 64, crossEntropy);
+    expect(params.weight).toEqual(again.weight);
+    expect(params.bias).toEqual(again.bias);
+  });
+
+  it("throws DivergenceError on a non-finite loss, before applying that update", async () => {
+    const backend = await open(make);
+    const params = randomParams(1, 0.01);
+    const huge: StepOptions = { ...crossEntropy, lr: 1e38 };
+    await expect(backend.trainEpoch(params, train, order, 64, huge)).rejects.toBeInstanceOf(DivergenceError);
+    expect(params.weight.every(Number.isFinite)).toBe(true);
+  });
+
+  it("counts 0 correct on an empty set and trains nothing on an empty order", async () => {
+    const backend = await open(make);
+    const params = randomParams(1, 0.01);
+    expect(await backend.countCorrect(params, { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 })).toBe(
+      0,
+    );
+    const sums = await backend.trainEpoch(params, train, new Uint32Array(0), 64, crossEntropy);
+    expect(sums).toMatchObject({ count: 0, lossSum: 0, correct: 0 });
+  });
+});
+
+describe("wasm against the reference over several SGD steps", () => {
+  it.each([
+    ["plain", crossEntropy, 64],
+    ["weight decay and label smoothing", { ...crossEntropy, weightDecay: 1e-3, labelSmoothing: 0.1 }, 64],
+    ["odd batch size", { ...crossEntropy, lr: 0.3 }, 37],
+  ] as const)(
+    "%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5",
+    async (_n, options, batch) => {
+      const reference = await open(async () => new ReferenceBackend());
+      const wasm = await open(() => WasmBackend.create({ threads: 2 }));
+      const p = randomParams(4, 0.01);
+      const q = copyParams(p);
+      const lossesRef: number[] = [];
+      const lossesWasm: number[] = [];
+      const correctRef: number[] = [];
+      const correctWasm: number[] = [];
+      for (let epoch = 0; epoch < 2; epoch++) {
+        await reference.trainEpoch(p, train, order, batch, options, {
+          onStep: (s) => {
+            lossesRef.push(s.lossSum);
+            correctRef.push(s.correct);
+          },
+        });
+        await wasm.trainEpoch(q, train, order, batch, options, {
+          onStep: (s) => {
+            lossesWasm.push(s.lossSum);
+            correctWasm.push(s.correct);
+          },
+        });
+      }
+      expectClose("per-step loss", lossesWasm, lossesRef, { rel: 1e-5 }); // the bound
+      expect(correctWasm).toEqual(correctRef);
+      expectClose("weight after 2 epochs", q.weight, p.weight, { abs: 1e-5 }); // float32 rounding, accumulated
+      expectClose("bias after 2 epochs", q.bias, p.bias, { abs: 1e-5 });
+      expect(await wasm.countCorrect(q, test)).toBe(await reference.countCorrect(p, test));
+    },
+  );
+
+  it("falls back to the reference for --loss mse (identical results)", async () => {
+    const reference = await open(async () => new ReferenceBackend());
+    const wasm = await open(() => WasmBackend.create({ threads: 1 }));
+    const mse: StepOptions = { ...crossEntropy, loss: "mse" };
+    const p = randomParams(4, 0.01);
+    const q = copyParams(p);
+    const a = await reference.trainEpoch(p, train, order, 64, mse);
+    const b = await wasm.trainEpoch(q, train, order, 64, mse);
+    expect(b).toEqual(a);
+    expect(q.weight).toEqual(p.weight);
+  });
+});
+
+describe("wasm on 1 thread and on 2 threads", () => {
+  it("gives bit-identical losses, counts and parameters", async () => {
+    const one = await open(() => createBackend("wasm", { threads: 1 }));
+    const two = await open(() => createBackend("wasm", { threads: 2 }));
+    const options: StepOptions = { ...crossEntropy, weightDecay: 1e-4, labelSmoothing: 0.05 };
+    const p = randomParams(8, 0.01);
+    const q = copyParams(p);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      const sa = await one.trainEpoch(p, train, order, 50, options, { onStep: (s) => a.push(s.lossSum) });
+      const sb = await two.trainEpoch(q, train, order, 50, options, { onStep: (s) => b.push(s.lossSum) });
+      expect(sb).toEqual(sa);
+      expect(await two.countCorrect(q, test)).toBe(await one.countCorrect(p, test));
+    }
+    expect(b).toEqual(a);
+    expect(Buffer.from(q.weight.buffer).equals(Buffer.from(p.weight.buffer))).toBe(true);
+    expect(Buffer.from(q.bias.buffer).equals(Buffer.from(p.bias.buffer))).toBe(true);
+  });
+
+  it("reuses one backend across image sets and batch sizes larger than its first layout", async () => {
+    const two = await open(() => WasmBackend.create({ threads: 2 }));
+    const one = await open(() => WasmBackend.create({ threads: 1 }));
+    const big = learnableImages(1200, 30);
+    const bigOrder = Uint32Array.from({ length: big.count }, (_, i) => (i * 7) % big.count);
+    for (const backend of [two, one]) {
+      await backend.trainEpoch(randomParams(1, 0.01), train, order, 64, crossEntropy);
+    }
+    const p = randomParams(2, 0.01);
+    const q = copyParams(p);
+    await one.trainEpoch(p, big, bigOrder, 600, crossEntropy);
+    await two.trainEpoch(q, big, bigOrder, 600, crossEntropy);
+    expect(q.weight).toEqual(p.weight);
+    expect(await two.countCorrect(q, big)).toBe(await one.countCorrect(p, big));
+  });
+});

@@ -1,0 +1,247 @@
+// One minibatch step of the WebAssembly kernel (softmax.wat) against the reference maths of
+// softmax-regression.ts, intermediate by intermediate: logits, loss, dLogits, dW, db, the SGD
+// update and the evaluation count. Each check states its tolerance; failures print the largest
+// difference and the first values (fixtures.ts). Batches of 64 and 5 rows cover the kernel's
+// 3-row blocks and the rows left over.
+import { describe, expect, it } from "vitest";
+import { compileKernel, createSharedMemory, instantiateKernel, type KernelExports } from "../../src/kernels/kernel.js";
+import { HALF } from "../../src/kernels/worker.js";
+import { gatherBatch } from "../../src/model/batch.js";
+import {
+  countCorrect,
+  crossEntropy,
+  crossEntropyBackward,
+  linearBackward,
+  linearForward,
+  softmax,
+} from "../../src/model/softmax-regression.js";
+import type { ImageSet, Params } from "../../src/types.js";
+import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
+import { expectClose, learnableImages, randomParams } from "./fixtures.js";
+
+const C = NUM_CLASSES;
+const D = NUM_INPUTS;
+
+/** The kernel in a fresh shared memory with the buffers of one thread-pair laid out for batches of B. */
+function kernelFor(set: ImageSet, B: number) {
+  const memory = createSharedMemory(Math.ceil((1 << 20) / 65536) + Math.ceil((set.count * (D + 5)) / 65536) + 16);
+  const k: KernelExports = instantiateKernel(compileKernel(), memory);
+  let at = 256;
+  const take = (bytes: number) => {
+    const start = at;
+    at += Math.ceil(bytes / 64) * 64;
+    return start;
+  };
+  const ptr = {
+    w: [take(C * HALF * 4), take(C * HALF * 4)] as const,
+    bias: take(64),
+    x: [take(B * HALF * 4), take(B * HALF * 4)] as const,
+    part: [take(B * C * 4), take(B * C * 4)] as const,
+    g: take(B * 48),
+    out: take(64),
+    order: take(set.count * 4),
+    images: take(set.count * D),
+    labels: take(set.count),
+  };
+  const bytes = new Uint8Array(memory.buffer);
+  bytes.set(set.images, ptr.images);
+  bytes.set(set.labels, ptr.labels);
+  const f32 = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
+  /** W (10, 784) → the two (10, 392) halves, b → bias. */
+  const load = (params: Params) => {
+    for (let o = 0; o < C; o++) {
+      f32(ptr.w[0], C * HALF).set(params.weight.subarray(o * D, o * D + HALF), o * HALF);
+      f32(ptr.w[1], C * HALF).set(params.weight.subarray(o * D + HALF, (o + 1) * D), o * HALF);
+    }
+    f32(ptr.bias, C).set(params.bias);
+  };
+  const weight = () => {
+    const w = new Float32Array(C * D);
+    for (let o = 0; o < C; o++) {
+      w.set(f32(ptr.w[0] + o * HALF * 4, HALF), o * D);
+      w.set(f32(ptr.w[1] + o * HALF * 4, HALF), o * D + HALF);
+    }
+    return w;
+  };
+  return { k, memory, ptr, f32, load, weight };
+}
+
+describe.each([64, 5])("one step of the wasm kernel against the reference, batch %i", (B) => {
+  const set = learnableImages(200, 11);
+  const params = randomParams(5, 0.05); // logits of a few units: softmax far from uniform
+  const order = Uint32Array.from({ length: set.count }, (_, i) => (i * 37) % set.count);
+  const start = 13;
+  const eps = 0.1;
+
+  // Reference intermediates for examples order[start .. start+B).
+  const X = new Float32Array(B * D);
+  const labels = new Uint8Array(B);
+  gatherBatch(X, labels, set, order, start, B);
+  const logits = new Float32Array(B * C);
+  linearForward(logits, X, params.weight, params.bias, B);
+  const P = new Float32Array(B * C);
+  softmax(P, logits, B);
+  const loss = crossEntropy(logits, labels, B, eps);
+  const dLogits = new Float32Array(B * C);
+  crossEntropyBackward(dLogits, P, labels, B, eps);
+  const dW = new Float32Array(C * D);
+  const db = new Float32Array(C);
+  linearBackward(dW, db, dLogits, X, B);
+
+  // The kernel's, through its exports.
+  const h = kernelFor(set, B);
+  h.load(params);
+  new Uint32Array(h.memory.buffer, h.ptr.order, set.count).set(order);
+  for (const t of [0, 1] as const) {
+    h.k.forward_partial(h.ptr.images, h.ptr.order, start, B, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
+  }
+  h.k.softmax_step(
+    h.ptr.part[0],
+    h.ptr.part[1],
+    h.ptr.bias,
+    h.ptr.labels,
+    h.ptr.order,
+    start,
+    B,
+    eps,
+    h.ptr.g,
+    h.ptr.out,
+    1,
+  );
+
+  it("gathers the batch as the reference does (pixels / 255 within 1 ulp of float32)", () => {
+    const x = new Float32Array(B * D);
+    for (let r = 0; r < B; r++) {
+      x.set(h.f32(h.ptr.x[0] + r * HALF * 4, HALF), r * D);
+      x.set(h.f32(h.ptr.x[1] + r * HALF * 4, HALF), r * D + HALF);
+    }
+    expectClose("X", x, X, { rel: 1.2e-7 }); // v·fround(1/255) vs fround(v/255): at most 1 ulp apart
+  });
+
+  it("computes the logits (B, 10) within 1e-5 absolute", () => {
+    const p0 = h.f32(h.ptr.part[0], B * C);
+    const p1 = h.f32(h.ptr.part[1], B * C);
+    const bias = h.f32(h.ptr.bias, C);
+    const z = Float32Array.from({ length: B * C }, (_, i) => Math.fround(Math.fround(p0[i]! + p1[i]!) + bias[i % C]!));
+    expectClose("logits", z, logits, { abs: 1e-5 }); // 784-term float32 sums in another order
+  });
+
+  it("computes the summed loss within 1e-6 relative and the same correct count", () => {
+    const out = new Float64Array(h.memory.buffer, h.ptr.out, 1);
+    const words = new Int32Array(h.memory.buffer, h.ptr.out + 8, 2);
+    expectClose("loss", [out[0]!], [loss], { rel: 1e-6 });
+    expect(words[0], "correct").toBe(countCorrect(logits, labels, B));
+    expect(words[1], "finite flag").toBe(1);
+  });
+
+  it("computes dLogits = (P − Y)/B within 1e-8 absolute + 1e-6 relative", () => {
+    const g = new Float32Array(B * C);
+    for (let r = 0; r < B; r++) g.set(h.f32(h.ptr.g + r * 48, C), r * C);
+    expectClose("dLogits", g, dLogits, { abs: 1e-8, rel: 1e-6 }); // exp polynomial and float32 sums: ~1e-7 relative
+  });
+
+  it("computes dW and db within 1e-7 absolute (as the SGD step with lr = 1 from zero)", () => {
+    // From W = 0 and b = 0 with lr = 1 and no decay, the update leaves exactly −dW and −db.
+    const before = h.weight();
+    h.load({ weight: new Float32Array(C * D), bias: new Float32Array(C) });
+    h.k.backward_update(h.ptr.x[0], B, h.ptr.g, h.ptr.w[0], 1, 0);
+    h.k.backward_update(h.ptr.x[1], B, h.ptr.g, h.ptr.w[1], 1, 0);
+    h.k.bias_update(h.ptr.g, B, h.ptr.bias, 1);
+    expectClose(
+      "dW",
+      h.weight().map((v) => -v),
+      dW,
+      { abs: 1e-7 },
+    ); // B-term sums of |g·x| ≤ 1/B
+    expectClose(
+      "db",
+      h.f32(h.ptr.bias, C).map((v) => -v),
+      db,
+      { abs: 1e-7 },
+    );
+    h.load({ weight: before, bias: params.bias });
+  });
+
+  it("applies W ← W − lr·(dW + wd·W), b ← b − lr·db within 1e-7 absolute", () => {
+    const lr = 0.5;
+    const wd = 0.01;
+    h.load(params);
+    h.k.backward_update(h.ptr.x[0], B, h.ptr.g, h.ptr.w[0], lr, wd);
+    h.k.backward_update(h.ptr.x[1], B, h.ptr.g, h.ptr.w[1], lr, wd);
+    h.k.bias_update(h.ptr.g, B, h.ptr.bias, lr);
+    const w = params.weight.map((v, j) => v - lr * (dW[j]! + wd * v));
+    const b = params.bias.map((v, j) => v - lr * db[j]!);
+    expectClose("W after the step", h.weight(), w, { abs: 1e-7 });
+    expectClose("b after the step", h.f32(h.ptr.bias, C), b, { abs: 1e-7 });
+  });
+});
+
+describe("kernel edge cases", () => {
+  it("gives a finite loss and no NaN for extreme finite logits (±1e4)", () => {
+    const set = learnableImages(6, 2);
+    const params = randomParams(9, 0.05);
+    params.bias.set([1e4, -1e4, 0, 3e3, -3e3, 1e4, 0, 0, 0, -1e4]);
+    const B = 6;
+    const h = kernelFor(set, B);
+    h.load(params);
+    for (const t of [0, 1] as const)
+      h.k.forward_partial(h.ptr.images, 0, 0, B, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
+    h.k.softmax_step(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 0, 0, B, 0, h.ptr.g, h.ptr.out, 1);
+    const X = new Float32Array(B * D);
+    const labels = new Uint8Array(B);
+    gatherBatch(X, labels, set, Uint32Array.from([0, 1, 2, 3, 4, 5]), 0, B);
+    const logits = new Float32Array(B * C);
+    linearForward(logits, X, params.weight, params.bias, B);
+    const loss = crossEntropy(logits, labels, B, 0);
+    const kernelLoss = new Float64Array(h.memory.buffer, h.ptr.out, 1)[0]!;
+    expect(Number.isFinite(kernelLoss)).toBe(true);
+    expectClose("loss with extreme logits", [kernelLoss], [loss], { rel: 1e-6 });
+    const g = h.f32(h.ptr.g, B * 12);
+    expect(g.every(Number.isFinite)).toBe(true);
+  });
+
+  it("flags non-finite logits so the caller stops before updating", () => {
+    const set = learnableImages(4, 3);
+    const params = randomParams(9, 0.05);
+    params.bias[4] = Number.POSITIVE_INFINITY;
+    const h = kernelFor(set, 4);
+    h.load(params);
+    for (const t of [0, 1] as const)
+      h.k.forward_partial(h.ptr.images, 0, 0, 4, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
+    h.k.softmax_step(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 0, 0, 4, 0, h.ptr.g, h.ptr.out, 1);
+    expect(new Int32Array(h.memory.buffer, h.ptr.out + 12, 1)[0]).toBe(0);
+  });
+
+  it("computes ln in float64 to 1e-13 relative", () => {
+    const h = kernelFor(learnableImages(1, 1), 1);
+    for (const x of [1, 1.0000001, 1.5, 2, Math.SQRT2, 3.7, 9.99999, 10, 1e-3, 1e10]) {
+      expectClose(`ln ${x}`, [h.k.log(x)], [Math.log(x)], { abs: 1e-15, rel: 1e-13 }); // series cut after s^15
+    }
+    expect(h.k.log(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(Number.isNaN(h.k.log(Number.NaN))).toBe(true);
+  });
+
+  it("counts correct predictions as the reference's first-argmax does", () => {
+    const set = learnableImages(100, 4);
+    const params = randomParams(2, 0.05);
+    const h = kernelFor(set, 100);
+    h.load(params);
+    for (const t of [0, 1] as const)
+      h.k.forward_partial(h.ptr.images, 0, 0, 100, t * HALF, h.ptr.w[t], h.ptr.x[t], 0, h.ptr.part[t]);
+    // The evaluation reuses 3 scratch rows of x (xstep 0), so part holds all 100 rows.
+    const kernelCount = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100);
+    const X = new Float32Array(100 * D);
+    const labels = new Uint8Array(100);
+    gatherBatch(
+      X,
+      labels,
+      set,
+      Uint32Array.from({ length: 100 }, (_, i) => i),
+      0,
+      100,
+    );
+    const logits = new Float32Array(100 * C);
+    linearForward(logits, X, params.weight, params.bias, 100);
+    expect(kernelCount).toBe(countCorrect(logits, labels, 100));
+  });
+});
