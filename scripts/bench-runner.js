@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// One benchmark process: what `softmax train --epochs 10 --lr 0.1 --batch-size 256` runs, through
+// the built library (dist/), timed without rounding: data-load seconds, then the seconds of every
+// epoch (training pass + test evaluation, as the training loop measures them). Prints one JSON
+// object. Arguments: --backend NAME, --threads N. Used by bench.js and bench-peers.js.
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: { backend: { type: "string", default: "wasm" }, threads: { type: "string" } },
+});
+const dist = new URL("../dist/", import.meta.url);
+const { loadFashionMnist } = await import(new URL("data/resolve.js", dist).href);
+const { dataDirFrom } = await import(new URL("cli/options.js", dist).href);
+const { createBackend } = await import(new URL("backend.js", dist).href);
+const { initParams } = await import(new URL("model/softmax-regression.js", dist).href);
+const { train } = await import(new URL("train/loop.js", dist).href);
+
+const threads = values.threads === undefined ? Math.min(2, availableParallelism()) : Number(values.threads);
+const loadStarted = performance.now();
+const data = await loadFashionMnist({ dataDir: dataDirFrom({}), offline: true, onEvent: () => {} });
+const loadSeconds = (performance.now() - loadStarted) / 1000;
+const backend = await createBackend(values.backend, { threads });
+const epochSeconds = [];
+try {
+  const result = await train(
+    backend,
+    data,
+    initParams(0),
+    {
+      epochs: 10,
+      batchSize: 256,
+      lr: 0.1,
+      weightDecay: 0,
+      labelSmoothing: 0,
+      loss: "cross-entropy",
+      seed: 0,
+      schedule: "constant",
+    },
+    { onEpoch: (report) => epochSeconds.push(report.seconds) },
+  );
+  process.stdout.write(
+    `${JSON.stringify({ backend: values.backend, threads, loadSeconds, epochSeconds, testAcc: result.testAccuracy })}\n`,
+  );
+} finally {
+  await backend.close();
+}
