@@ -5,6 +5,7 @@
 // helpers in fashion-mnist.ts; parsing IDX is not done here.
 import { writeSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { finished } from "node:stream/promises";
 import { type Dispatcher, EnvHttpProxyAgent, request } from "undici";
 import { DataError, DownloadError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
@@ -168,7 +169,7 @@ export async function copyFile(file: FileSpec, fromDir: string, options: FetchOp
     const source = (await readRawCopy(fromDir, file, false)) ?? (await readGzCopy(fromDir, file));
     if (source === null) {
       throw new DataError(`${fromDir} holds neither ${file.name} nor ${file.name}.gz`, {
-        hint: "give --from a directory with the four Fashion-MNIST files (e.g. /usr/share/datasets/fashion-mnist)",
+        hint: "give --from a directory holding the four Fashion-MNIST files, e.g. /usr/share/datasets/fashion-mnist",
       });
     }
     if (source.path.endsWith(".gz")) {
@@ -189,7 +190,17 @@ export async function copyFile(file: FileSpec, fromDir: string, options: FetchOp
 }
 
 async function underLock<T>(file: FileSpec, options: FetchOptions, task: () => Promise<T>): Promise<T> {
-  await mkdir(options.dataDir, { recursive: true });
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+  } catch (error) {
+    throw new DataError(
+      `cannot create the data directory ${options.dataDir} (${(error as NodeJS.ErrnoException).code})`,
+      {
+        hint: "choose another with --data-dir or $SOFTMAX_DATA_DIR",
+        cause: error,
+      },
+    );
+  }
   return withLock(lockPath(options.dataDir, file), task, {
     pollMs: options.lockPollMs,
     staleMs: options.lockStaleMs,
@@ -371,18 +382,18 @@ async function fetchToPart(file: FileSpec, url: string, part: string, options: M
       await rm(part, { force: true });
       throw new AttemptError(tooLarge(file, total, cap), false);
     }
-    if (start === 0) {
-      const validator = header(response.headers, "etag") ?? header(response.headers, "last-modified");
-      await writeFileAtomic(
-        `${part}.json`,
-        JSON.stringify({ url, validator: validator?.startsWith("W/") ? undefined : validator }),
-      );
-    }
-    await receiveBody(file, url, part, response.body, start, total, cap, options);
+    const validator = header(response.headers, "etag") ?? header(response.headers, "last-modified");
+    await receiveBody(file, url, part, response.body, start, total, cap, options, validator);
     return;
   }
 }
 
+/**
+ * Appends (206) or writes (200) the body to `.part`. The body is read in flowing mode from the
+ * first moment, with synchronous writes, so it never pushes back on the connection: undici 7
+ * (through 7.30) crashes the process with an uncatchable assertion when a server closes the
+ * connection while the parser is paused for backpressure (nodejs/undici#5360, fixed in undici 8).
+ */
 async function receiveBody(
   file: FileSpec,
   url: string,
@@ -392,37 +403,54 @@ async function receiveBody(
   total: number | null,
   cap: number,
   options: MirrorOptions,
+  validator: string | undefined,
 ): Promise<void> {
-  options.onEvent?.({ type: "download-start", name: file.name, url, offset: start, total });
-  const handle = await open(part, start > 0 ? "a" : "w");
   let received = start;
+  let fd: number | null = null;
+  const pending: Buffer[] = []; // chunks that arrive before the file is open
+  body.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > cap) {
+      body.destroy(new AttemptError(tooLarge(file, received, cap), false));
+      return;
+    }
+    if (fd === null) {
+      pending.push(chunk);
+      return;
+    }
+    try {
+      writeSync(fd, chunk);
+    } catch (error) {
+      body.destroy(error as Error);
+      return;
+    }
+    options.onEvent?.({ type: "download-progress", name: file.name, url, received, total });
+  });
+  // Attached before any await, so an early failure is never an unhandled 'error' event.
+  const done = finished(body);
+  done.catch(() => {});
+  options.onEvent?.({ type: "download-start", name: file.name, url, offset: start, total });
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    // Flowing mode with synchronous writes: the body never pushes back. undici 7 (through 7.30)
-    // crashes the process with an uncatchable assertion when a server closes the connection while
-    // the parser is paused for backpressure (nodejs/undici#5360, fixed only in undici 8).
-    await new Promise<void>((resolve, reject) => {
-      body.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > cap) {
-          body.destroy(new AttemptError(tooLarge(file, received, cap), false));
-          return;
-        }
-        try {
-          writeSync(handle.fd, chunk);
-        } catch (error) {
-          body.destroy(error as Error);
-          return;
-        }
-        options.onEvent?.({ type: "download-progress", name: file.name, url, received, total });
-      });
-      body.once("end", resolve);
-      body.once("error", reject);
-    });
+    if (start === 0) {
+      // Remember where the part comes from, so a later run resumes it only from the same URL.
+      const strong = validator?.startsWith("W/") ? undefined : validator;
+      await writeFileAtomic(`${part}.json`, JSON.stringify({ url, validator: strong }));
+    }
+    handle = await open(part, start > 0 ? "a" : "w");
+    if (pending.length > 0) {
+      for (const chunk of pending.splice(0)) writeSync(handle.fd, chunk);
+      options.onEvent?.({ type: "download-progress", name: file.name, url, received, total });
+    }
+    fd = handle.fd;
+    await done;
+    options.signal?.throwIfAborted();
   } catch (error) {
     if (error instanceof AttemptError) await rm(part, { force: true });
     throw error;
   } finally {
-    await handle.close().catch(() => {});
+    fd = null;
+    await handle?.close().catch(() => {});
   }
   if (total !== null && received !== total) {
     throw new AttemptError(`body ended after ${received} of ${total} bytes`, true);
