@@ -3,6 +3,8 @@
 // a stalled server, and two downloads at once. Small synthetic files with their own hash table.
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -319,6 +321,54 @@ describe("downloadFashionMnist", () => {
       }),
     );
     expect(await readFile(join(dir, trainLabels.name))).toEqual(Buffer.from(dataset.raw.get(trainLabels.name)!));
+  });
+});
+
+describe("proxies", () => {
+  it("goes through HTTP_PROXY (undici's EnvHttpProxyAgent)", async () => {
+    const origin = await server(serveFiles(dataset.served));
+    const originPort = Number(new URL(origin.url).port);
+    // A CONNECT proxy that sends every tunnel to the local origin, whatever host was asked for.
+    const proxy = createServer();
+    const tunnels: string[] = [];
+    proxy.on("connect", (request, client, head) => {
+      tunnels.push(request.url ?? "");
+      const upstream = connect(originPort, "127.0.0.1", () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    proxy.on("request", (request, response) => {
+      tunnels.push(`absolute-form ${request.url}`);
+      const target = new URL(request.url ?? "/");
+      serveFiles(dataset.served)(
+        { ...request, url: target.pathname, headers: request.headers } as typeof request,
+        response,
+        origin,
+      );
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    delete process.env.NO_PROXY;
+    try {
+      // The .invalid name cannot resolve: only the proxy can have fetched it.
+      const result = await downloadFile(trainLabels, options(["http://fashion-mnist.invalid/"]));
+      expect(result.source).toBe(`http://fashion-mnist.invalid/${trainLabels.name}.gz`);
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(tunnels[0]).toMatch(/fashion-mnist\.invalid/);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
 
