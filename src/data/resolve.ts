@@ -9,7 +9,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { DataError } from "../errors.js";
 import type { FashionMnist, ImageSet } from "../types.js";
-import { downloadFashionMnist, type HttpOptions } from "./download.js";
+import type { HttpOptions } from "./download.js";
 import type { DataEvent, FileOrigin } from "./events.js";
 import { CLASSES, FASHION_MNIST_FILES, type FileSpec, specFor } from "./fashion-mnist.js";
 import { parseIdx } from "./idx.js";
@@ -53,6 +53,8 @@ export async function loadFashionMnist(options: LoadOptions): Promise<FashionMni
   if (missing.length > 0) {
     if (options.offline) throw notFound(missing, found, options, "--offline is set, so nothing was downloaded");
     try {
+      // Imported only when needed: loading undici costs ~100 ms of start-up, which a warm start skips.
+      const { downloadFashionMnist } = await import("./download.js");
       const fetched = await downloadFashionMnist({
         ...options.http,
         ...options.records,
