@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// One benchmark process: what `softmax train --epochs 10 --lr 0.1 --batch-size 256` runs, through
-// the built library (dist/), timed without rounding: data-load seconds, then the seconds of every
+// One benchmark process: what `softmax train --epochs 10 --lr 0.1 --batch-size 256` runs (its
+// defaults included, such as tail averaging over the last epoch), through the built library
+// (dist/), timed without rounding: data-load seconds, then the seconds of every
 // epoch (training pass + test evaluation, as the training loop measures them). Prints one JSON
 // object. Arguments: --backend NAME, --threads N. Used by bench.js and bench-peers.js.
 import { availableParallelism } from "node:os";
@@ -15,6 +16,7 @@ const { dataDirFrom } = await import(new URL("cli/options.js", dist).href);
 const { createBackend } = await import(new URL("backend.js", dist).href);
 const { initParams } = await import(new URL("model/softmax-regression.js", dist).href);
 const { train } = await import(new URL("train/loop.js", dist).href);
+const { DEFAULT_AVERAGE } = await import(new URL("cli/train.js", dist).href);
 
 const threads = values.threads === undefined ? Math.min(2, availableParallelism()) : Number(values.threads);
 const loadStarted = performance.now();
@@ -36,6 +38,7 @@ try {
       loss: "cross-entropy",
       seed: 0,
       schedule: "constant",
+      average: DEFAULT_AVERAGE, // as `softmax train` does: the last epoch runs step by step
     },
     { onEpoch: (report) => epochSeconds.push(report.seconds) },
   );

@@ -110,6 +110,8 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
   let exited = false;
   try {
     for (;;) {
+      // Spin briefly first: the training loop may drive the backend one step per call (tail averaging).
+      for (let i = 0; i < spin && Atomics.load(ctrl, C.commandSeq) === seen; i++);
       while (Atomics.load(ctrl, C.commandSeq) === seen) Atomics.wait(ctrl, C.commandSeq, seen);
       seen = Atomics.load(ctrl, C.commandSeq);
       const command = Atomics.load(ctrl, C.command);
