@@ -215,7 +215,7 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
       child.on("close", (code) => resolve(code));
     });
     expect(status, stderr).toBe(130);
-    expect(oneLine(stderr)).toMatch(/^softmax: interrupted after 1 complete epochs; saved .*interrupted\.safetensors/);
+    expect(oneLine(stderr)).toMatch(/^softmax: interrupted after 1 complete epoch; saved .*interrupted\.safetensors/);
     const ev = events(stdout);
     expect(ev.at(-1)).toMatchObject({ event: "done", interrupted: true, epochs: 1, model: out });
     const model = await loadModel(out);

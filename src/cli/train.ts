@@ -99,7 +99,7 @@ export function registerTrain(program: Command): void {
 Examples:
   softmax train                                   10 epochs, lr 0.1, batch 256, seed 0 -> model.safetensors
   softmax train --epochs 30 --schedule cosine --out best.safetensors
-  softmax train --epochs 5 --resume model.safetensors   5 more epochs (same result as training 10 at once)
+  softmax train --epochs 5 --resume model.safetensors --out model.safetensors   5 more epochs
   softmax train --loss mse --json | jq .test_acc
 
 Output: one line per epoch on stdout (loss and train acc accumulated during the epoch, test acc after it).
@@ -206,7 +206,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
     output.line(`saved ${config.out}`);
     if (result.stopped) {
       throw new InterruptedError(
-        `interrupted after ${result.epochsDone} complete epochs; saved the model trained so far to ${config.out}`,
+        `interrupted after ${result.epochsDone} complete epoch${result.epochsDone === 1 ? "" : "s"}; saved the model trained so far to ${config.out}`,
         {
           hint: `continue with --resume ${config.out}`,
         },
