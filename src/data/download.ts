@@ -120,30 +120,33 @@ export async function downloadFile(file: FileSpec, options: FetchOptions): Promi
       const failures: string[] = [];
       for (const mirror of mirrors) {
         const url = mirrorUrl(mirror, file);
+        let fetched: { raw: Uint8Array; gzip: boolean };
         try {
-          const { raw, gzip } = await fetchFromMirror(file, url, { ...options, dispatcher });
-          const part = partPath(options.dataDir, file);
-          // Keep the .gz as served; a mirror serving the raw file leaves only the raw copy below.
-          if (gzip) await rename(part, gzPath(options.dataDir, file));
-          else await rm(part, { force: true });
-          await rm(`${part}.json`, { force: true });
-          const path = await writeRawCache(options.dataDir, file, raw, options);
-          return {
-            name: file.name,
-            path,
-            bytes: raw.length,
-            sha256: file.sha256,
-            origin: "mirror",
-            source: url,
-            verified: "sha256",
-            raw,
-          };
+          fetched = await fetchFromMirror(file, url, { ...options, dispatcher });
         } catch (error) {
           options.signal?.throwIfAborted();
           const reason = reasonOf(error);
           failures.push(`${url}: ${reason}`);
           options.onEvent?.({ type: "mirror-failed", name: file.name, url, reason });
+          continue;
         }
+        // Local I/O errors from here on are not the mirror's fault: they end the download.
+        const part = partPath(options.dataDir, file);
+        // Keep the .gz as served; a mirror serving the raw file leaves only the raw copy below.
+        if (fetched.gzip) await rename(part, gzPath(options.dataDir, file));
+        else await rm(part, { force: true });
+        await rm(`${part}.json`, { force: true });
+        const path = await writeRawCache(options.dataDir, file, fetched.raw, options);
+        return {
+          name: file.name,
+          path,
+          bytes: fetched.raw.length,
+          sha256: file.sha256,
+          origin: "mirror",
+          source: url,
+          verified: "sha256",
+          raw: fetched.raw,
+        };
       }
       throw new DownloadError(
         mirrors.length === 0
