@@ -2,7 +2,7 @@
 // success, reset mid-body then resume with Range, corrupt bytes, the wrong file, a redirect loop,
 // a stalled server, and two downloads at once. Small synthetic files with their own hash table.
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -307,6 +307,17 @@ describe("downloadFashionMnist", () => {
     const mirror = await server(serveFiles(dataset.served));
     await downloadFile(trainLabels, options([mirror.url]));
     expect(existsSync(join(dir, `.${trainLabels.name}.lock`))).toBe(false);
+  });
+
+  it("takes over a lock of a live pid that has not been refreshed (pid reuse)", async () => {
+    const lock = join(dir, `.${trainLabels.name}.lock`);
+    await writeFile(lock, `${process.pid}\n`);
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
+    const mirror = await server(serveFiles(dataset.served));
+    await downloadFile(trainLabels, options([mirror.url], { lockStaleMs: 60_000 }));
+    expect(existsSync(lock)).toBe(false);
+    expect(events.filter((event) => event.type === "waiting")).toEqual([]);
   });
 
   it("replaces a corrupt copy in the data directory, with a warning", async () => {
