@@ -1,6 +1,6 @@
 // Exit statuses and error output of `softmax download` through the built binary: 2 and one line
 // for usage errors, 1 and one line for runtime failures, never a stack trace.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ describe.skipIf(!BUILT)("softmax download: errors", () => {
   let notFound: TestServer;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "softmax-cli-errors-"));
+    await writeFile(join(dir, "a-file"), ""); // a path under a regular file cannot become a directory
     notFound = await startServer((_, response) => response.writeHead(404).end());
   });
   afterAll(async () => {
@@ -59,8 +60,8 @@ describe.skipIf(!BUILT)("softmax download: errors", () => {
     ],
     [
       "a data directory that cannot be created",
-      () => ["--data-dir", "/etc/hostname/data"],
-      /cannot create the data directory \/etc\/hostname\/data \(ENOTDIR\)/,
+      () => ["--data-dir", join(dir, "a-file", "data")],
+      /cannot create the data directory .*a-file\/data \(ENOTDIR\)/,
     ],
   ];
 
