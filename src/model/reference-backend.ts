@@ -79,7 +79,7 @@ export class ReferenceBackend implements Backend {
       // Stop before applying an update computed from a NaN/Infinity loss: the parameters keep
       // the last finite values, and the caller reports the divergence.
       if (!Number.isFinite(stepLoss)) {
-        throw new DivergenceError(`training diverged: the loss became ${stepLoss} at step ${step + 1} of the epoch`, {
+        throw new DivergenceError(`training diverged: the loss became ${stepLoss} at step ${step + 1} of ${steps}`, {
           hint: `try a smaller --lr than ${options.lr}`,
         });
       }

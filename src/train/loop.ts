@@ -7,6 +7,7 @@ import { Rng } from "../model/rng.js";
 import type {
   Backend,
   EpochHooks,
+  EpochSums,
   FashionMnist,
   ImageSet,
   LossName,
@@ -124,28 +125,40 @@ export async function trainEpoch(
 ): Promise<EpochResult> {
   const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
   const steps = Math.ceil(order.length / batchSize);
-  let diverged: number | null = null;
+  let diverged: { loss: number; step: number } | null = null as { loss: number; step: number } | null;
   let stopped = false;
   const sliceSteps = afterStep === undefined ? steps : 1;
+  let lastStep = 0; // last step reported, counted over the whole epoch
+  const diverge = (loss: string, at: number, cause?: unknown) =>
+    new DivergenceError(`training diverged: the loss became ${loss} at step ${at} of ${steps}`, {
+      hint: `try a smaller --lr than ${step.lr}`,
+      cause,
+    });
   for (let first = 0; first < steps && !stopped && diverged === null; first += sliceSteps) {
     const slice = order.subarray(first * batchSize, Math.min(order.length, (first + sliceSteps) * batchSize));
-    const sums = await backend.trainEpoch(params, train, slice, batchSize, step, {
-      onStep: (report) => {
-        if (!Number.isFinite(report.lossSum)) diverged = report.lossSum;
-        hooks.onStep?.({ ...report, step: first + report.step, steps });
-      },
-      shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
-    });
+    let sums: EpochSums;
+    try {
+      sums = await backend.trainEpoch(params, train, slice, batchSize, step, {
+        onStep: (report) => {
+          lastStep = first + report.step;
+          if (!Number.isFinite(report.lossSum) && diverged === null)
+            diverged = { loss: report.lossSum, step: lastStep };
+          hooks.onStep?.({ ...report, step: lastStep, steps });
+        },
+        shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
+      });
+    } catch (error) {
+      // A backend that stops before applying the bad step's update throws; it only knows the
+      // step within the slice it was given, so the message is rebuilt with the epoch's count.
+      if (!(error instanceof DivergenceError)) throw error;
+      throw diverge(/became (NaN|-?Infinity)/.exec(error.message)?.[1] ?? "NaN or Infinity", lastStep + 1, error);
+    }
     metric.add(sums.lossSum, sums.correct, sums.count);
     afterStep?.();
     stopped = sums.stopped || (first + sliceSteps < steps && hooks.shouldStop?.() === true);
   }
-  const loss = diverged ?? metric.get(0);
-  if (!Number.isFinite(loss)) {
-    throw new DivergenceError(`training diverged: the loss became ${loss}`, {
-      hint: `try a smaller --lr than ${step.lr}`,
-    });
-  }
+  if (diverged !== null) throw diverge(String(diverged.loss), diverged.step);
+  if (!Number.isFinite(metric.get(0))) throw diverge(String(metric.get(0)), lastStep);
   const count = metric.get(2);
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
@@ -181,19 +194,30 @@ export async function train(
       loss: options.loss,
     };
     const averaging = e >= averageFrom;
-    const epoch = await trainEpoch(
-      backend,
-      params,
-      data.train,
-      order,
-      options.batchSize,
-      step,
-      {
-        onStep: (report) => callbacks.onStep?.(e + 1, report),
-        shouldStop: () => callbacks.shouldStop?.() === true,
-      },
-      averaging ? () => average.add(params) : undefined,
-    );
+    let epoch: EpochResult;
+    try {
+      epoch = await trainEpoch(
+        backend,
+        params,
+        data.train,
+        order,
+        options.batchSize,
+        step,
+        {
+          onStep: (report) => callbacks.onStep?.(e + 1, report),
+          shouldStop: () => callbacks.shouldStop?.() === true,
+        },
+        averaging ? () => average.add(params) : undefined,
+      );
+    } catch (error) {
+      // Name the epoch, and the --lr the user gave (not this epoch's scheduled rate).
+      if (!(error instanceof DivergenceError)) throw error;
+      const detail = error.message.replace(/^training diverged: /, "");
+      throw new DivergenceError(`training diverged in epoch ${e + 1}: ${detail}`, {
+        hint: `try a smaller --lr than ${options.lr}`,
+        cause: error,
+      });
+    }
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
     const current = averaging ? average.mean() : params;

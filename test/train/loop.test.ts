@@ -209,6 +209,21 @@ describe("train (d2l train_ch3)", () => {
     expect(r.testAccuracy).toBeGreaterThan(0.5);
   });
 
+  it("on divergence names the epoch and the base --lr, not the scheduled rate", async () => {
+    const run = train(new ReferenceBackend(), data, initParams(0), {
+      ...base,
+      epochs: 3,
+      batchSize: 4,
+      lr: 10,
+      weightDecay: 1,
+      schedule: "cosine",
+    });
+    await expect(run).rejects.toThrow(
+      /^training diverged in epoch 1: the loss became (NaN|-?Infinity) at step \d+ of 75$/,
+    );
+    await expect(run).rejects.toMatchObject({ hint: "try a smaller --lr than 10" });
+  });
+
   it("with a cosine schedule, reports the per-epoch rates", async () => {
     const r = await train(new ReferenceBackend(), data, initParams(0), { ...base, epochs: 4, schedule: "cosine" });
     expect(r.history.map((e) => e.lr)).toEqual([0, 1, 2, 3].map((e) => learningRate("cosine", 0.1, e, 4)));
