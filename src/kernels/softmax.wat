@@ -29,30 +29,6 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; e^x for 4 lanes (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n from the
-  ;; exponent bits). Relative error ~1e-7. x is clamped to [−87.3, 88.3], so exp(−inf) gives
-  ;; ~1e-38 instead of 0 (callers mask the lanes that must be 0); NaN stays NaN.
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88.3762626647949 88.3762626647949 88.3762626647949 88.3762626647949))
-                             (v128.const f32x4 -87.3365478515625 -87.3365478515625 -87.3365478515625 -87.3365478515625)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-    ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; p·r² + r + 1
-    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-                             (v128.const f32x4 1 1 1 1)))
-    ;; · 2^n, n in [−126, 127]
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-
   ;; ln x in float64 for one value (the per-example log-sum-exp; x = Σ exp ≥ 1 there).
   ;; x = 2^k·m with m in [√½, √2): ln m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.1716, by its odd
   ;; series up to s^15 (next term < 4e-14). NaN and +inf are returned unchanged, x ≤ 0 gives NaN.
@@ -80,14 +56,6 @@
     (f64.add (f64.mul (f64.convert_i32_s (local.get $k)) (f64.const 0.6931471805599453))
              (f64.mul (f64.mul (f64.const 2) (local.get $s)) (local.get $t))))
   (export "log" (func $log))
-
-;; Lanes with |v| < 2^−118 set to 0. Late in training some probabilities, and so some entries of
-  ;; dLogits, are tiny; their products with pixels (≥ 1/255) would be subnormal, and a few
-  ;; subnormals among normal operands made the backward pass 1.7× slower on this CPU. The change
-  ;; to dW is below 1e-35 (the reference keeps them; the tests' tolerances are far above).
-  (func $flush (param $v v128) (result v128)
-    (v128.and (local.get $v)
-      (f32x4.ge (f32x4.abs (local.get $v)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
 
   ;; Horizontal sum of 4 lanes in the same order as $hsum4: (v0 + v1) + (v2 + v3).
   (func $hsum (param $v v128) (result f32)
@@ -238,18 +206,25 @@
 
   ;; For rows r < count, logits z (10) = (part0[r] + part1[r]) + b, then
   ;;   P = softmax(z) with the row max subtracted,  Y = (1−ε)·onehot(label) + ε/10,
-  ;;   g[r] ← (P − Y) / count.
+  ;;   g[r] ← (P − Y) / count, entries with |g| < 2^−118 set to 0: late in training some
+  ;;   probabilities are tiny, their products with pixels (≥ 1/255) would be subnormal, and a few
+  ;;   subnormals among normal operands made the backward pass 1.7× slower on this CPU (the
+  ;;   change to dW is below 1e-35; the reference keeps them).
   ;; With want_loss ≠ 0 also: loss sum Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c (z_c − m)] (float64) and
   ;; the count of rows whose first argmax of z is the label. out.finite ← 0 if any logit is NaN
   ;; or ±inf (the caller then stops before updating, as the reference does).
-  ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes.
+  ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes (0 from the loads).
+  ;; Three passes, so that exp runs in a loop of its own with no call inside the row loops (a call
+  ;; makes V8 spill every vector that lives across it): z − m into g, exp of g in place, then P,
+  ;; the gradient and the loss per row.
   (func (export "softmax_step")
     (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
     (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $want_loss i32)
-    (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $label i32) (local $mask i32)
+    (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $end i32) (local $label i32) (local $mask i32)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128)
     (local $m v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $inv v128) (local $lv v128)
     (local $ybase v128) (local $yhot v128) (local $bsize v128) (local $finite v128)
+    (local $x v128) (local $n v128) (local $q v128)
     (local $mf f32) (local $s f32) (local $zsum f32) (local $zl f32)
     (local $loss f64) (local $correct i32)
     (local.set $b0 (v128.load (local.get $bias)))
@@ -258,12 +233,14 @@
     (local.set $ybase (f32x4.splat (f32.div (local.get $eps) (f32.const 10))))
     (local.set $yhot (f32x4.splat (f32.sub (f32.const 1) (local.get $eps))))
     (local.set $bsize (f32x4.splat (f32.convert_i32_u (local.get $count))))
-    (local.set $finite (v128.const f32x4 0 0 0 0))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
-        (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
-        (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
+    (local.set $end (i32.add (local.get $g) (i32.mul (local.get $count) (i32.const 48))))
+    ;; pass 1: g[r] ← z − m
+    (local.set $p0 (local.get $part0))
+    (local.set $p1 (local.get $part1))
+    (local.set $gp (local.get $g))
+    (block $done1
+      (loop $rows1
+        (br_if $done1 (i32.ge_u (local.get $gp) (local.get $end)))
         (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
         (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
         (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
@@ -276,10 +253,50 @@
                                  (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
         (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
         (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
-        (local.set $e0 (call $exp4 (f32x4.sub (local.get $z0) (local.get $m))))
-        (local.set $e1 (call $exp4 (f32x4.sub (local.get $z1) (local.get $m))))
-        (local.set $e2 (v128.and (call $exp4 (f32x4.sub (local.get $z2) (local.get $m))) (v128.const i32x4 -1 -1 0 0)))
-        (local.set $s (call $hsum (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2))))
+        (v128.store offset=0 (local.get $gp) (f32x4.sub (local.get $z0) (local.get $m)))
+        (v128.store offset=16 (local.get $gp) (f32x4.sub (local.get $z1) (local.get $m)))
+        (v128.store offset=32 (local.get $gp) (f32x4.sub (local.get $z2) (local.get $m)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 40)))
+        (local.set $p1 (i32.add (local.get $p1) (i32.const 40)))
+        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (br $rows1)))
+    ;; pass 2: g ← e^g, 4 lanes at a time (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
+    ;; polynomial, 2^n from the exponent bits; relative error ~1e-7). x is clamped to
+    ;; [−87.3, 88.3]: e^−inf gives ~1e-38 instead of 0 (pass 3 masks the unused lanes); NaN stays NaN.
+    (local.set $gp (local.get $g))
+    (block $done2
+      (loop $exp
+        (br_if $done2 (i32.ge_u (local.get $gp) (local.get $end)))
+        (local.set $x (f32x4.max (f32x4.min (v128.load (local.get $gp)) (v128.const f32x4 88.3762626647949 88.3762626647949 88.3762626647949 88.3762626647949))
+                                 (v128.const f32x4 -87.3365478515625 -87.3365478515625 -87.3365478515625 -87.3365478515625)))
+        (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+        ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
+        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+        (local.set $q (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x))
+                                 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+        ;; (q·r² + r + 1) · 2^n, n in [−126, 127]
+        (v128.store (local.get $gp)
+          (f32x4.mul (f32x4.add (f32x4.add (f32x4.mul (local.get $q) (f32x4.mul (local.get $x) (local.get $x))) (local.get $x))
+                                (v128.const f32x4 1 1 1 1))
+                     (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+        (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
+        (br $exp)))
+    ;; pass 3: P, g = (P − Y)/count, and the loss
+    (block $done3
+      (loop $rows3
+        (br_if $done3 (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $r) (i32.const 48))))
+        (local.set $e0 (v128.load offset=0 (local.get $gp)))
+        (local.set $e1 (v128.load offset=16 (local.get $gp)))
+        (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (v128.const i32x4 -1 -1 0 0)))
+        (local.set $x (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2)))
+        (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+        (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x)))) ;; as $hsum
         (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
         ;; one-hot lane masks of the label
         (local.set $label (i32.load8_u (i32.add (local.get $labels)
@@ -287,21 +304,34 @@
             (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
             (else (i32.add (local.get $start) (local.get $r)))))))
         (local.set $lv (i32x4.splat (local.get $label)))
-        (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $r) (i32.const 48))))
+        ;; (P − Y)/B with |·| < 2^−118 flushed to 0
+        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 0 1 2 3)))))
+                                 (local.get $bsize)))
         (v128.store offset=0 (local.get $gp)
-          (call $flush (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
-                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 0 1 2 3)))))
-                     (local.get $bsize))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
+        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 4 5 6 7)))))
+                                 (local.get $bsize)))
         (v128.store offset=16 (local.get $gp)
-          (call $flush (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
-                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 4 5 6 7)))))
-                     (local.get $bsize))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
+        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 8 9 10 11)))))
+                                 (local.get $bsize)))
         (v128.store offset=32 (local.get $gp)
-          (call $flush (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
-                                (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 8 9 10 11)))))
-                     (local.get $bsize))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
         (if (local.get $want_loss)
           (then
+            ;; z and m again, by the same operations as pass 1
+            (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
+            (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
+            (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
+            (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
+            (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
+            (local.set $m (f32x4.max (f32x4.max (local.get $z0) (local.get $z1))
+                                     (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
+            (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+            (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
             (local.set $mf (f32x4.extract_lane 0 (local.get $m)))
             (local.set $zsum (f32.add (f32.add (call $hsum (local.get $z0)) (call $hsum (local.get $z1)))
                                       (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
@@ -309,21 +339,21 @@
             (local.set $zl (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
                                              (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
                                     (local.get $zl)))
+            ;; first lane equal to the max
+            (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
+                                             (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
+                                     (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
+            (if (i32.eq (i32.ctz (local.get $mask)) (local.get $label))
+              (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
             ;; ln s − [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)]
             (local.set $loss (f64.add (local.get $loss)
               (f64.sub (call $log (f64.promote_f32 (local.get $s)))
                 (f64.add (f64.mul (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps)))
                                   (f64.sub (f64.promote_f32 (local.get $zl)) (f64.promote_f32 (local.get $mf))))
                          (f64.mul (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10))
-                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))
-            ;; first lane equal to the max
-            (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
-                                             (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
-                                     (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
-            (if (i32.eq (i32.ctz (local.get $mask)) (local.get $label))
-              (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))))
+                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rows)))
+        (br $rows3)))
     (f64.store (local.get $out) (local.get $loss))
     (i32.store offset=8 (local.get $out) (local.get $correct))
     (i32.store offset=12 (local.get $out)
