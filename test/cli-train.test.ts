@@ -83,6 +83,17 @@ describe("softmax train --resume with a bad model file (exit 1, one line, nothin
     expect(() => statSync(out)).toThrow();
   });
 
+  it("fails before training when --out cannot be written", () => {
+    const r = runCli(
+      ["train", "--out", join(dir, "no-such-dir", "m.safetensors"), "--offline", "--data-dir", join(dir, "none")],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(/m\.safetensors: cannot write the model: directory .*no-such-dir does not exist/);
+  });
+
   it("names a missing file", () => {
     const r = runCli(["train", "--resume", "missing.safetensors", "--offline", "--data-dir", join(dir, "none")], {
       cwd: dir,

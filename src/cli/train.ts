@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "../backend.js";
 import { InterruptedError } from "../errors.js";
-import { loadModel, saveModel } from "../io/safetensors.js";
+import { checkWritable, loadModel, saveModel } from "../io/safetensors.js";
 import { initParams } from "../model/softmax-regression.js";
 import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../train/loop.js";
 import { readTrainingRecord, trainingMetadata } from "../train/metadata.js";
@@ -125,6 +125,7 @@ const RESUMABLE = {
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   const output = new Output({ json: flags.json, quiet: flags.quiet });
   const config = { ...flags };
+  await checkWritable(config.out);
   let params: Params;
   let startEpoch = 0;
   if (flags.resume !== undefined) {

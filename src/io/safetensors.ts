@@ -4,7 +4,9 @@
 // multiple of 8), then the tensors' bytes, packed. encode/decode are pure; saveModel/loadModel do
 // the file I/O (the write is atomic). The reader rejects anything the spec does not allow, and
 // anything that is not this model (weight F32 [10,784], bias F32 [10]), naming the file and tensor.
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ModelFileError } from "../errors.js";
 import { NUM_CLASSES, NUM_INPUTS, type Params } from "../types.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -216,7 +218,33 @@ export function decodeModel(bytes: Uint8Array, file: string): { params: Params; 
 
 /** Writes the model to `path` atomically (temporary file, fsync, rename). */
 export async function saveModel(path: string, params: Params, metadata: Record<string, string>): Promise<void> {
-  await writeFileAtomic(path, encodeModel(params, metadata));
+  try {
+    await writeFileAtomic(path, encodeModel(params, metadata));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new ModelFileError(`${path}: cannot write the model (${code})`, {
+      cause,
+      hint: "check that the directory exists and is writable, or choose another --out",
+    });
+  }
+}
+
+/** Fails early, before any training, when `path` cannot be written: its directory is missing or read-only. */
+export async function checkWritable(path: string): Promise<void> {
+  const directory = dirname(path);
+  try {
+    const info = await stat(directory);
+    if (!info.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    await access(directory, constants.W_OK);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    const what =
+      code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a directory" : `is not writable (${code})`;
+    throw new ModelFileError(`${path}: cannot write the model: directory ${directory} ${what}`, {
+      cause,
+      hint: "create the directory or choose another --out",
+    });
+  }
 }
 
 /** Reads and validates the model file at `path`. Throws ModelFileError naming the file (and tensor). */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelFileError } from "../../src/errors.js";
 import {
+  checkWritable,
   decodeModel,
   decodeSafetensors,
   encodeModel,
@@ -306,6 +307,16 @@ describe("saveModel / loadModel", () => {
       message: `${path}: no such file`,
       hint: expect.stringContaining("softmax train"),
     });
+  });
+
+  it("reports a model that cannot be written as one ModelFileError, and checkWritable catches it early", async () => {
+    const path = join(dir, "missing", "model.safetensors");
+    await expect(saveModel(path, initParams(0), metadata)).rejects.toMatchObject({
+      name: "ModelFileError",
+      message: `${path}: cannot write the model (ENOENT)`,
+    });
+    await expect(checkWritable(path)).rejects.toThrow(/directory .*missing does not exist/);
+    await expect(checkWritable(join(dir, "ok.safetensors"))).resolves.toBeUndefined();
   });
 
   it("names a directory given as the model", async () => {
