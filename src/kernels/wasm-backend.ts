@@ -32,8 +32,8 @@ import { awaitPeer, Command, Control, EvaluateArgs, HALF, startWorker, TrainArgs
 /** Largest batch the kernel runs (X halves take 2 × 1568 bytes per example); larger ones use the reference. */
 export const MAX_BATCH = 8192;
 
-/** Reads of the peer's barrier word (or command word) before sleeping: ~10–20 µs, longer than the usual imbalance between the two halves, short enough not to steal much from a descheduled peer. */
-const SPIN = 5_000;
+/** Most reads of the peer's barrier word before sleeping (~50 µs; awaitPeer adapts below it). */
+const SPIN = 20_000;
 
 /** Time between turns of the event loop during an epoch, so Ctrl-C and progress bars are served. */
 const YIELD_MS = 10;

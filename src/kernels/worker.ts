@@ -25,6 +25,8 @@ export const Control = {
   stopAt: 4,
   /** 1 when the worker failed. */
   failed: 5,
+  /** Current spin budget of awaitPeer, for the main thread (+0) and the worker (+1). */
+  spinBudget: 6,
   /** First of the Int32 arguments of a command. */
   args: 8,
   /** First of the Float32 arguments of a command (same words, read as float32). */
@@ -62,14 +64,25 @@ export const HALF = 392;
 
 /**
  * Two-party barrier: publishes that this thread reached barrier `n`, then returns once the other
- * thread has reached it too. It spins on the other thread's word for `spin` reads (a step's
- * hand-off takes a few µs, less than waking a sleeping thread), then sleeps in Atomics.wait, so a
- * peer that the OS has descheduled on a busy machine costs a bounded spin, not a busy core.
+ * thread has reached it too. It first spins on the other thread's word (a step's hand-off is a
+ * few µs, less than waking a sleeping thread), then sleeps in Atomics.wait. The spin budget
+ * adapts, kept per thread in Control.spinBudget + mine: it doubles (up to `maxSpin` reads) when
+ * spinning paid off and halves when it did not. On a busy machine, where the two threads often
+ * share one core, spinning only steals time from the peer it waits for; the budget then shrinks
+ * instead of turning every barrier into a long spin.
  */
-export function awaitPeer(ctrl: Int32Array, mine: number, other: number, n: number, spin: number): void {
+export function awaitPeer(ctrl: Int32Array, mine: number, other: number, n: number, maxSpin: number): void {
   Atomics.store(ctrl, mine, n);
   Atomics.notify(ctrl, mine);
-  for (let i = 0; i < spin; i++) if (Atomics.load(ctrl, other) >= n) return;
+  const slot = 6 + mine; // Control.spinBudget + mine (a literal: this function is stringified into the worker)
+  const budget = ctrl[slot]! > 0 ? ctrl[slot]! : maxSpin;
+  for (let i = 0; i < budget; i++) {
+    if (Atomics.load(ctrl, other) >= n) {
+      ctrl[slot] = Math.min(maxSpin, budget * 2);
+      return;
+    }
+  }
+  ctrl[slot] = Math.max(16, budget >> 1);
   for (;;) {
     const seen = Atomics.load(ctrl, other);
     if (seen >= n) return;
