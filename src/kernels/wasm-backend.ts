@@ -251,7 +251,7 @@ export class WasmBackend implements Backend {
     this.paramsOut(params);
     if (diverged !== null) {
       throw new DivergenceError(
-        `training diverged: the loss became ${diverged.loss} at step ${diverged.step} of the epoch`,
+        `training diverged: the loss became ${diverged.loss} at step ${diverged.step} of ${steps}`,
         { hint: `try a smaller --lr than ${lr}` },
       );
     }
