@@ -92,7 +92,12 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
 interface Resident {
   readonly images: number;
   readonly labels: number;
+  readonly labelArray: Uint8Array;
+  readonly count: number;
 }
+
+/** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
+const SAMPLES = 64;
 
 export class WasmBackend implements Backend {
   readonly name = "wasm";
@@ -366,11 +371,12 @@ export class WasmBackend implements Backend {
 
   /**
    * The set's images and labels in the shared memory, copied on first use. Sets are recognised
-   * by their images array; at most two (train and test) are kept, a third starts over.
+   * by their arrays (and a sample of their bytes); at most two (train and test) are kept, a
+   * third starts over.
    */
   private makeResident(set: ImageSet): Resident {
     const known = this.resident.get(set.images);
-    if (known !== undefined) return known;
+    if (known !== undefined && this.stillMatches(known, set)) return known;
     if (this.resident.size >= 2) {
       this.resident.clear();
       this.imageEnd = this.layout.end;
@@ -382,9 +388,20 @@ export class WasmBackend implements Backend {
     this.reserve(this.imageEnd);
     new Uint8Array(this.memory.buffer, images, bytes).set(set.images.subarray(0, bytes));
     new Uint8Array(this.memory.buffer, labels, set.count).set(set.labels.subarray(0, set.count));
-    const resident = { images, labels };
+    const resident = { images, labels, labelArray: set.labels, count: set.count };
     this.resident.set(set.images, resident);
     return resident;
+  }
+
+  private stillMatches(resident: Resident, set: ImageSet): boolean {
+    if (resident.count !== set.count || resident.labelArray !== set.labels) return false;
+    const bytes = set.count * NUM_INPUTS;
+    const copy = new Uint8Array(this.memory.buffer, resident.images, bytes);
+    for (let i = 0; i < SAMPLES; i++) {
+      const at = Math.floor((i * (bytes - 1)) / (SAMPLES - 1));
+      if (copy[at] !== set.images[at]) return false;
+    }
+    return true;
   }
 
   private reserve(end: number): void {

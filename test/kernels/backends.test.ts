@@ -172,4 +172,14 @@ describe("wasm on 1 thread and on 2 threads", () => {
     expect(q.weight).toEqual(p.weight);
     expect(await two.countCorrect(q, big)).toBe(await one.countCorrect(p, big));
   });
+
+  it("copies a set again when its bytes changed in place", async () => {
+    const wasm = await open(() => WasmBackend.create({ threads: 1 }));
+    const reference = await open(async () => new ReferenceBackend());
+    const params = randomParams(6, 0.05);
+    const set = learnableImages(120, 40);
+    await wasm.countCorrect(params, set);
+    set.images.set(learnableImages(120, 41).images); // same arrays, new content
+    expect(await wasm.countCorrect(params, set)).toBe(await reference.countCorrect(params, set));
+  });
 });
