@@ -235,71 +235,92 @@ describe("sgdStep", () => {
  *   J(W, b) = (1/B)·Σ_i loss_i + ½·λ·‖W‖²
  * against centred finite differences (J(θ+h) − J(θ−h)) / 2h, in float64.
  */
-describe("gradient check against centred finite differences (float64)", () => {
-  // The relative error test is only meaningful for gradients well away from 0 (a centred
-  // difference of a loss near 2.3 carries ~1e-11 of rounding error). So every example has the
-  // same label and pixels in [0.1, 1), and the weights are small: then each column of dLogits
-  // has one sign across the batch and every entry of dW is at least ~1e-3.
-  const B = 3;
-  const rng = new Rng(42);
-  const X = Float64Array.from({ length: B * D }, () => 0.1 + 0.9 * rng.uniform());
-  const labels = new Uint8Array(B).fill(4);
-  const W0 = Float64Array.from({ length: C * D }, () => 0.01 * rng.normal());
-  const b0 = Float64Array.from({ length: C }, () => 0.1 * rng.normal());
-  // Weights to check: every weight of pixels 0 and 1, then a random sample; and every bias.
-  const checked = [...Array.from({ length: 2 * C }, (_, j) => (j % C) * D + Math.floor(j / C))];
-  for (let j = 0; j < 200; j++) checked.push(rng.integer(C * D));
+/**
+ * Two small problems whose gradients stay well away from 0, where a relative error is meaningful
+ * (a centred difference of a loss near 2.3 carries ~1e-11 of rounding error):
+ * - "one label": three examples of class 4 with pixels in [0.1, 1): each column of dLogits has
+ *   one sign across the batch, so no entry of dW cancels;
+ * - "mixed labels": examples of classes 2, 7 and 9 on disjoint thirds of the pixels, so each
+ *   entry of dW comes from a single example.
+ * The weights are small, so every probability is near 1/10 and no gradient vanishes.
+ */
+const problems = [
+  {
+    name: "one label",
+    labels: [4, 4, 4],
+    pixel: (_i: number, _k: number, u: number) => 0.1 + 0.9 * u,
+  },
+  {
+    name: "mixed labels",
+    labels: [2, 7, 9],
+    pixel: (i: number, k: number, u: number) => (Math.floor((k * 3) / D) === i ? 0.1 + 0.9 * u : 0),
+  },
+];
 
-  const cases = [
-    { loss: "cross-entropy", weightDecay: 0, labelSmoothing: 0 },
-    { loss: "cross-entropy", weightDecay: 0.05, labelSmoothing: 0.1 },
-    { loss: "mse", weightDecay: 0, labelSmoothing: 0 },
-    { loss: "mse", weightDecay: 0.05, labelSmoothing: 0.1 },
-  ] as const;
+for (const problem of problems)
+  describe(`gradient check against centred finite differences (float64), ${problem.name}`, () => {
+    const B = 3;
+    const rng = new Rng(42);
+    const X = Float64Array.from({ length: B * D }, (_, j) => problem.pixel(Math.floor(j / D), j % D, rng.uniform()));
+    const labels = Uint8Array.from(problem.labels);
+    const W0 = Float64Array.from({ length: C * D }, () => 0.01 * rng.normal());
+    const b0 = Float64Array.from({ length: C }, () => 0.1 * rng.normal());
+    // Weights to check: every weight of pixels 0 and 1, then a random sample; and every bias.
+    const checked = [...Array.from({ length: 2 * C }, (_, j) => (j % C) * D + Math.floor(j / C))];
+    for (let j = 0; j < 200; j++) checked.push(rng.integer(C * D));
 
-  for (const { loss, weightDecay, labelSmoothing } of cases) {
-    it(`${loss}, weight decay ${weightDecay}, label smoothing ${labelSmoothing}: relative error < 1e-6`, () => {
-      const logits = new Float64Array(B * C);
-      const P = new Float64Array(B * C);
-      const objective = (W: Floats, b: Floats): number => {
+    const cases = [
+      { loss: "cross-entropy", weightDecay: 0, labelSmoothing: 0 },
+      { loss: "cross-entropy", weightDecay: 0.05, labelSmoothing: 0.1 },
+      { loss: "mse", weightDecay: 0, labelSmoothing: 0 },
+      { loss: "mse", weightDecay: 0.05, labelSmoothing: 0.1 },
+    ] as const;
+
+    for (const { loss, weightDecay, labelSmoothing } of cases) {
+      it(`${loss}, weight decay ${weightDecay}, label smoothing ${labelSmoothing}: relative error < 1e-6`, () => {
+        const logits = new Float64Array(B * C);
+        const P = new Float64Array(B * C);
+        const objective = (W: Floats, b: Floats): number => {
+          linearForward(logits, X, W, b, B);
+          softmax(P, logits, B);
+          const sum =
+            loss === "mse"
+              ? squaredError(P, labels, B, labelSmoothing)
+              : crossEntropy(logits, labels, B, labelSmoothing);
+          return sum / B + weightDecayPenalty(W, weightDecay);
+        };
+        // Analytic gradient.
+        const W = W0.slice();
+        const b = b0.slice();
         linearForward(logits, X, W, b, B);
         softmax(P, logits, B);
-        const sum =
-          loss === "mse" ? squaredError(P, labels, B, labelSmoothing) : crossEntropy(logits, labels, B, labelSmoothing);
-        return sum / B + weightDecayPenalty(W, weightDecay);
-      };
-      // Analytic gradient.
-      const W = W0.slice();
-      const b = b0.slice();
-      linearForward(logits, X, W, b, B);
-      softmax(P, logits, B);
-      const dLogits = new Float64Array(B * C);
-      if (loss === "mse") squaredErrorBackward(dLogits, P, labels, B, labelSmoothing);
-      else crossEntropyBackward(dLogits, P, labels, B, labelSmoothing);
-      const dW = new Float64Array(C * D);
-      const db = new Float64Array(C);
-      linearBackward(dW, db, dLogits, X, B);
-      for (let j = 0; j < dW.length; j++) dW[j] = dW[j]! + weightDecay * W[j]!;
+        const dLogits = new Float64Array(B * C);
+        if (loss === "mse") squaredErrorBackward(dLogits, P, labels, B, labelSmoothing);
+        else crossEntropyBackward(dLogits, P, labels, B, labelSmoothing);
+        const dW = new Float64Array(C * D);
+        const db = new Float64Array(C);
+        linearBackward(dW, db, dLogits, X, B);
+        for (let j = 0; j < dW.length; j++) dW[j] = dW[j]! + weightDecay * W[j]!;
 
-      const h = 1e-5;
-      let worst = 0;
-      const check = (array: Float64Array, j: number, analytic: number) => {
-        const saved = array[j]!;
-        array[j] = saved + h;
-        const plus = objective(W, b);
-        array[j] = saved - h;
-        const minus = objective(W, b);
-        array[j] = saved;
-        const numeric = (plus - minus) / (2 * h);
-        const scale = Math.max(Math.abs(analytic), Math.abs(numeric));
-        const relative = scale === 0 ? 0 : Math.abs(analytic - numeric) / scale;
-        if (relative > worst) worst = relative;
-        if (relative >= 1e-6)
-          throw new Error(`index ${j}: analytic ${analytic}, numeric ${numeric}, relative error ${relative}`);
-      };
-      for (const j of checked) check(W, j, dW[j]!);
-      for (let c = 0; c < C; c++) check(b, c, db[c]!);
-      expect(worst).toBeLessThan(1e-6);
-    });
-  }
-});
+        const h = 1e-5;
+        let worst = 0;
+        const check = (array: Float64Array, j: number, analytic: number) => {
+          const saved = array[j]!;
+          array[j] = saved + h;
+          const plus = objective(W, b);
+          array[j] = saved - h;
+          const minus = objective(W, b);
+          array[j] = saved;
+          const numeric = (plus - minus) / (2 * h);
+          const scale = Math.max(Math.abs(analytic), Math.abs(numeric));
+          const relative = scale === 0 ? 0 : Math.abs(analytic - numeric) / scale;
+          if (relative > worst) worst = relative;
+          if (relative >= 1e-6)
+            throw new Error(`index ${j}: analytic ${analytic}, numeric ${numeric}, relative error ${relative}`);
+        };
+        for (const j of checked) check(W, j, dW[j]!);
+        for (let c = 0; c < C; c++) check(b, c, db[c]!);
+        expect(worst).toBeLessThan(1e-6);
+      });
+    }
+  });
