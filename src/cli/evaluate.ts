@@ -2,16 +2,19 @@
 // accuracy of each class, the confusion matrix and the most confused pairs (or one NDJSON
 // `evaluation` object with --json). Formatting only; the numbers come from train/evaluate.ts.
 import type { Command } from "commander";
+import { renderConfusionHeatmap } from "../io/heatmap.js";
 import { loadModel } from "../io/safetensors.js";
 import { type Evaluation, evaluateModel } from "../train/evaluate.js";
 import { NUM_CLASSES } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
+import { writePicture } from "./pictures.js";
 
 interface EvaluateFlags extends DataOptions {
   model: string;
   json?: boolean;
+  confusion?: string;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -19,7 +22,8 @@ export function registerEvaluate(program: Command): void {
     .command("evaluate")
     .description("Evaluate a saved model on the Fashion-MNIST test set: accuracy, per class, confusion matrix.")
     .option("--model <file>", "model file saved by `softmax train`", "model.safetensors")
-    .option("--json", "print one NDJSON `evaluation` object instead of tables");
+    .option("--json", "print one NDJSON `evaluation` object instead of tables")
+    .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)");
   addDataOptions(command);
   command.addHelpText(
     "after",
@@ -27,6 +31,7 @@ export function registerEvaluate(program: Command): void {
 Examples:
   softmax evaluate                              evaluate model.safetensors
   softmax evaluate --model best.safetensors --json | jq .test_accuracy
+  softmax evaluate --confusion confusion.png
 
 The confusion matrix has one row per true class and one column per predicted class.`,
   );
@@ -35,11 +40,22 @@ The confusion matrix has one row per true class and one column per predicted cla
     const { params } = await loadModel(flags.model);
     const data = await loadDataForCommand(flags, output);
     const evaluation = evaluateModel(params, data.test);
+    const reportPicture =
+      flags.confusion === undefined
+        ? () => {}
+        : await writePicture(
+            flags.confusion,
+            renderConfusionHeatmap(evaluation.confusion, data.classes),
+            "confusion",
+            output,
+            (path) => output.info(`wrote ${path}`),
+          );
     if (output.json) {
       output.event("evaluation", evaluationJson(flags.model, evaluation, data.classes));
     } else {
       output.write(formatEvaluation(evaluation, data.classes));
     }
+    reportPicture();
   });
 }
 

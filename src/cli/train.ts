@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "../backend.js";
 import { InterruptedError } from "../errors.js";
+import { renderTrainingCurves } from "../io/plot.js";
 import { checkWritable, loadModel, saveModel } from "../io/safetensors.js";
 import { initParams } from "../model/softmax-regression.js";
 import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../train/loop.js";
@@ -13,6 +14,7 @@ import type { LossName, Params } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, finiteNumber, integerAtLeast, oneOf } from "./options.js";
 import { Output, type Progress } from "./output.js";
+import { writePicture } from "./pictures.js";
 
 /** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (docs/readme/train.md). */
 export const DEFAULT_AVERAGE = 1;
@@ -29,6 +31,7 @@ interface TrainFlags extends DataOptions {
   average: number;
   out: string;
   resume?: string;
+  plot?: string;
   backend: BackendName;
   threads: number;
   json?: boolean;
@@ -83,6 +86,10 @@ export function registerTrain(program: Command): void {
     )
     .option("--out <file>", "where to save the model (written atomically)", "model.safetensors")
     .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
+    .option(
+      "--plot <file>",
+      "draw train loss, train acc and test acc per epoch to this PNG, rewritten after every epoch",
+    )
     .addOption(
       new Option("--backend <name>", "what runs the training steps")
         .choices(BACKEND_NAMES)
@@ -101,6 +108,7 @@ Examples:
   softmax train --epochs 30 --schedule cosine --out best.safetensors
   softmax train --epochs 5 --resume model.safetensors --out model.safetensors   5 more epochs
   softmax train --loss mse --json | jq .test_acc
+  softmax train --epochs 20 --plot curves.png      d2l's Animator, as a PNG
 
 Output: one line per epoch on stdout (loss and train acc accumulated during the epoch, test acc after it).
 Ctrl-C stops after the current step, saves the model trained so far and exits 130.`,
@@ -126,6 +134,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   const output = new Output({ json: flags.json, quiet: flags.quiet });
   const config = { ...flags };
   await checkWritable(config.out);
+  if (config.plot !== undefined) await checkWritable(config.plot, "the training curves", "--plot");
   let params: Params;
   let startEpoch = 0;
   if (flags.resume !== undefined) {
@@ -146,6 +155,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   const interrupt = interruptFlag();
   const started = performance.now();
   let bar: Progress | null = null;
+  const curves = curvesWriter(config.plot, startEpoch + config.epochs, output);
   try {
     const result = await train(
       backend,
@@ -173,6 +183,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
           bar?.stop();
           bar = null;
           printEpoch(output, report);
+          curves.add(report);
         },
         shouldStop: () => interrupt.requested,
       },
@@ -192,6 +203,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
       },
       data.classes,
     );
+    await curves.flush();
     await saveModel(config.out, params, metadata);
     const last = result.history.at(-1);
     const seconds = (performance.now() - started) / 1000;
@@ -238,6 +250,41 @@ function printEpoch(output: Output, report: EpochReport): void {
     seconds: round(report.seconds, 2),
     ...(report.complete ? {} : { interrupted: true }),
   });
+}
+
+/**
+ * `--plot`: d2l's Animator as a PNG. The picture is redrawn after every epoch so that it can be
+ * watched during a long run; the writes are chained so they land in epoch order.
+ */
+function curvesWriter(
+  path: string | undefined,
+  epochs: number,
+  output: Output,
+): { add(report: EpochReport): void; flush(): Promise<void> } {
+  const history: EpochReport[] = [];
+  let written: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let report: () => void = () => {};
+  return {
+    add(epoch) {
+      if (path === undefined || !epoch.complete) return;
+      history.push(epoch);
+      const png = renderTrainingCurves(history, { epochs });
+      written = written
+        .then(async () => {
+          if (failure === undefined)
+            report = await writePicture(path, png, "curves", output, (p) => output.info(`wrote ${p}`));
+        })
+        .catch((error: unknown) => {
+          failure ??= error;
+        });
+    },
+    async flush() {
+      await written;
+      if (failure !== undefined) throw failure;
+      report();
+    },
+  };
 }
 
 function round(value: number, digits: number): number {

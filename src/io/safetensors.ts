@@ -229,8 +229,11 @@ export async function saveModel(path: string, params: Params, metadata: Record<s
   }
 }
 
-/** Fails early, before any training, when `path` cannot be written: its directory is missing or read-only. */
-export async function checkWritable(path: string): Promise<void> {
+/**
+ * Fails early, before any training, when `path` cannot be written: its directory is missing or
+ * read-only. `what` and `flag` name the file in the message ("the model", "--out").
+ */
+export async function checkWritable(path: string, what = "the model", flag = "--out"): Promise<void> {
   const directory = dirname(path);
   try {
     const info = await stat(directory);
@@ -238,11 +241,11 @@ export async function checkWritable(path: string): Promise<void> {
     await access(directory, constants.W_OK);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-    const what =
+    const reason =
       code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a directory" : `is not writable (${code})`;
-    throw new ModelFileError(`${path}: cannot write the model: directory ${directory} ${what}`, {
+    throw new ModelFileError(`${path}: cannot write ${what}: directory ${directory} ${reason}`, {
       cause,
-      hint: "create the directory or choose another --out",
+      hint: `create the directory or choose another ${flag}`,
     });
   }
 }
