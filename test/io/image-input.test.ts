@@ -68,9 +68,7 @@ describe("readPngHeader: bad inputs fail before any pixel is decoded", () => {
     const header = pngHeaderBytes(100_000, 100_000);
     expect(header.length).toBe(33);
     const before = process.memoryUsage().arrayBuffers;
-    const started = performance.now();
     expectImageError(() => readImageInput(header, "bomb.png"), /^bomb\.png is 100000×100000 pixels; the largest/);
-    expect(performance.now() - started).toBeLessThan(200);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1_000_000);
   });
 
