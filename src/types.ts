@@ -71,12 +71,28 @@ export interface EpochHooks {
 }
 
 /**
+ * Running sums for tail averaging (Polyak–Ruppert): a backend given one adds the parameters after
+ * every step it applies, sum[j] ← sum[j] + param[j] in float64 (so hundreds of small updates are
+ * not rounded away), and counts the steps. The mean is sum / count, rounded to float32 once.
+ * weight (10, 784) and bias (10) as in Params.
+ */
+export interface ParameterSums {
+  readonly weight: Float64Array;
+  readonly bias: Float64Array;
+  count: number;
+}
+
+/**
  * A way to run the hot path: the TypeScript reference, or the WebAssembly kernels.
  * Every backend must give the same results as the reference within float32 rounding.
  */
 export interface Backend {
   readonly name: string;
-  /** One pass over `train` in the order given (indices into the split), in minibatches of `batchSize`. Updates params in place. */
+  /**
+   * One pass over `train` in the order given (indices into the split), in minibatches of
+   * `batchSize`. Updates params in place. With `average`, adds the parameters after every applied
+   * step to its sums (see ParameterSums), in the same float64 operations in every backend.
+   */
   trainEpoch(
     params: Params,
     train: ImageSet,
@@ -84,9 +100,12 @@ export interface Backend {
     batchSize: number,
     options: StepOptions,
     hooks?: EpochHooks,
+    average?: ParameterSums,
   ): Promise<EpochSums>;
-  /** Number of images of `set` whose argmax prediction equals the label. */
+  /** Number of images of `set` whose argmax prediction equals the label (the count of predictLabels' matches). */
   countCorrect(params: Params, set: ImageSet): Promise<number>;
+  /** The predicted class of every image of `set` (count): the argmax of the logits, ties to the lower index. */
+  predictLabels(params: Params, set: ImageSet): Promise<Uint8Array>;
   /** Releases workers and memory. */
   close(): Promise<void>;
 }

@@ -6,7 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFashionMnist } from "../src/data/resolve.js";
 import { loadModel } from "../src/io/safetensors.js";
+import { ReferenceBackend } from "../src/model/reference-backend.js";
+import { evaluateModel } from "../src/train/evaluate.js";
 import { assertBuilt, BIN, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 
 let dir: string;
@@ -122,7 +125,7 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
     dataDir = join(dir, "data");
   });
 
-  it("reaches the quality bar on the reference path: --epochs 10 --lr 0.1 --seed 0 gives test acc >= 0.82 and final loss < 0.50", () => {
+  it("reaches the quality bar on the reference path: --epochs 10 --lr 0.1 --seed 0 gives test acc >= 0.82 and final loss < 0.50", async () => {
     const out = join(dir, "bar.safetensors");
     const args = ["--epochs", "10", "--lr", "0.1", "--seed", "0", "--backend", "reference", "--json", "--out", out];
     const r = runCli(["train", ...args, ...data()], { cwd: dir });
@@ -134,10 +137,10 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
     expect(last.test_acc as number).toBeGreaterThanOrEqual(0.82);
     expect(last.train_loss as number).toBeLessThan(0.5);
     expect(ev[10]).toMatchObject({ event: "done", model: out, epochs: 10, test_acc: last.test_acc });
-    // evaluate reports the same accuracy for the saved model.
-    const e = runCli(["evaluate", "--model", out, "--json", ...data()], { cwd: dir });
-    expect(e.status, e.stderr).toBe(0);
-    expect(events(e.stdout)[0]!.test_accuracy).toBe(last.test_acc);
+    // Evaluated with the backend that trained it, the saved model gives the same accuracy.
+    const { params } = await loadModel(out);
+    const { test } = await loadFashionMnist({ dataDir, offline: true, onEvent: () => {} });
+    expect((await evaluateModel(new ReferenceBackend(), params, test)).accuracy).toBe(last.test_acc);
   }, 300_000);
 
   it("prints one human line per epoch and the saved path; the same flags and seed give a byte-identical file", async () => {
@@ -179,6 +182,10 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
       ]),
     });
     expect(Number(model.metadata.test_accuracy)).toBeGreaterThan(0.7);
+    // `softmax evaluate` (default backend, as train's) reports exactly the accuracy train recorded.
+    const e = runCli(["evaluate", "--model", a, "--json", ...data()], { cwd: dir });
+    expect(e.status, e.stderr).toBe(0);
+    expect(String(events(e.stdout)[0]!.test_accuracy)).toBe(model.metadata.test_accuracy);
   }, 120_000);
 
   it("--resume continues the epoch count; 1 + 1 epochs equal 2 at once (--average 0)", () => {

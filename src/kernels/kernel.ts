@@ -31,7 +31,8 @@ export interface KernelExports {
   ): void;
   bias_update(g: number, count: number, bias: number, lr: number): void;
   backward_update(x: number, count: number, g: number, w: number, lr: number, wd: number): void;
-  count_correct(part0: number, part1: number, bias: number, labels: number, count: number): number;
+  accumulate(src: number, sum: number, n: number): void;
+  count_correct(part0: number, part1: number, bias: number, labels: number, count: number, predicted: number): number;
   log(x: number): number;
 }
 

@@ -425,10 +425,27 @@
         (br_if $halves (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (i32.const 2))))
       (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (i32.const 1568)))))
 
-  ;; Rows r < count whose first argmax of (part0[r] + part1[r]) + b equals labels[r].
+  ;; sum[j] ← sum[j] + f64(src[j]) for j < n (n even): the running sums of tail averaging, the
+  ;; same additions as addParameters in src/model/average.ts (f32 promoted, one f64 add each).
+  (func (export "accumulate") (param $src i32) (param $sum i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (v128.store (local.get $sum)
+          (f64x2.add (v128.load (local.get $sum)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+        (local.set $sum (i32.add (local.get $sum) (i32.const 16)))
+        (br $pairs))))
+
+  ;; Rows r < count whose first argmax of (part0[r] + part1[r]) + b equals labels[r]; when
+  ;; predicted ≠ 0 also predicted[r] (u8) ← that argmax, so the count and the predictions come
+  ;; from the same comparisons. A row with a NaN logit predicts class 0.
   (func (export "count_correct")
-    (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $count i32) (result i32)
-    (local $r i32) (local $p0 i32) (local $p1 i32) (local $correct i32) (local $mask i32)
+    (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $count i32)
+    (param $predicted i32) (result i32)
+    (local $r i32) (local $p0 i32) (local $p1 i32) (local $correct i32) (local $mask i32) (local $best i32)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $m v128)
     (local.set $b0 (v128.load (local.get $bias)))
     (local.set $b1 (v128.load offset=16 (local.get $bias)))
@@ -448,8 +465,11 @@
         (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
                                          (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
                                  (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
-        (if (i32.eq (i32.ctz (local.get $mask)) (i32.load8_u (i32.add (local.get $labels) (local.get $r))))
+        (local.set $best (select (i32.ctz (local.get $mask)) (i32.const 0) (local.get $mask)))
+        (if (i32.eq (local.get $best) (i32.load8_u (i32.add (local.get $labels) (local.get $r))))
           (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
+        (if (local.get $predicted)
+          (then (i32.store8 (i32.add (local.get $predicted) (local.get $r)) (local.get $best))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows)))
     (local.get $correct))

@@ -9,6 +9,7 @@
 //   both:     logits = (part0 + part1) + b, softmax, G = (P − Y)/B, b ← b − lr·Σ G   (same inputs,
 //             same code: identical on both threads)
 //   thread t: W[:, half t] ← W − lr·(Gᵀ X[:, half t] + wd·W)
+//             (tail averaging: Σ W[:, half t] += W[:, half t], and thread 0 also Σ b += b)
 // One barrier per step, nothing else to synchronise. With one thread the main thread runs both
 // halves the same way, so results are bit-identical for --threads 1 and 2.
 // It does no I/O and holds no maths of its own beyond this orchestration.
@@ -16,7 +17,7 @@
 import type { Worker } from "node:worker_threads";
 import { DivergenceError } from "../errors.js";
 import { ReferenceBackend } from "../model/reference-backend.js";
-import type { Backend, EpochHooks, EpochSums, ImageSet, Params, StepOptions } from "../types.js";
+import type { Backend, EpochHooks, EpochSums, ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
 import {
   type CompiledModule,
@@ -61,6 +62,9 @@ interface Layout {
   readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
   readonly partStride: number;
   readonly evalPart: readonly [number, number]; // (evalCapacity, 10) each
+  readonly predicted: number; // (evalCapacity) u8
+  readonly sum: readonly [number, number]; // (10, 392) f64 each: the running sums of tail averaging
+  readonly biasSum: number; // (10) f64
   readonly order: number; // (orderCapacity) u32
   readonly end: number; // first byte of the image area
 }
@@ -85,7 +89,27 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
   const part = take(4 * partStride);
   const evalPart = [take(evalCapacity * PART_ROW_BYTES), take(evalCapacity * PART_ROW_BYTES)] as const;
   const order = take(orderCapacity * 4);
-  return { batchCapacity, evalCapacity, orderCapacity, w, bias, out, x, g, part, partStride, evalPart, order, end: at };
+  const predicted = take(evalCapacity);
+  const sum = [take(2 * W_HALF_BYTES), take(2 * W_HALF_BYTES)] as const;
+  const biasSum = take(NUM_CLASSES * 8);
+  return {
+    batchCapacity,
+    evalCapacity,
+    orderCapacity,
+    w,
+    bias,
+    out,
+    x,
+    g,
+    part,
+    partStride,
+    evalPart,
+    predicted,
+    sum,
+    biasSum,
+    order,
+    end: at,
+  };
 }
 
 /** Where an ImageSet's images and labels were copied in the shared memory. */
@@ -159,9 +183,10 @@ export class WasmBackend implements Backend {
     batchSize: number,
     options: StepOptions,
     hooks: EpochHooks = {},
+    average?: ParameterSums,
   ): Promise<EpochSums> {
     if (options.loss !== "cross-entropy" || batchSize > MAX_BATCH) {
-      return this.fallback.trainEpoch(params, train, order, batchSize, options, hooks);
+      return this.fallback.trainEpoch(params, train, order, batchSize, options, hooks, average);
     }
     this.checkOpen();
     const n = order.length;
@@ -172,6 +197,7 @@ export class WasmBackend implements Backend {
     const k = this.kernel;
     new Uint32Array(this.memory.buffer, L.order, n).set(order);
     this.paramsIn(params);
+    if (average !== undefined) this.sumsIn(average);
     const steps = Math.ceil(n / batchSize);
     const base = this.barrier;
     const { lr, weightDecay: wd, labelSmoothing: eps } = options;
@@ -192,6 +218,7 @@ export class WasmBackend implements Backend {
         [TrainArgs.out, L.out[1]],
         [TrainArgs.part, L.part],
         [TrainArgs.partStride, L.partStride],
+        [TrainArgs.sum, average === undefined ? 0 : L.sum[1]],
       ];
       for (const [slot, value] of args) ctrl[Control.args + slot] = value;
       floats[Control.floatArgs + TrainArgs.lr] = lr;
@@ -205,6 +232,7 @@ export class WasmBackend implements Backend {
     let lossSum = 0;
     let correct = 0;
     let count = 0;
+    let applied = 0; // steps whose update was applied (and averaged)
     let stopped = false;
     let diverged: { loss: number; step: number } | null = null;
     let final = base + steps + 1;
@@ -233,6 +261,12 @@ export class WasmBackend implements Backend {
       k.bias_update(L.g[0], B, L.bias[0], lr);
       k.backward_update(L.x[0], B, L.g[0], L.w[0], lr, wd);
       if (this.worker === null) k.backward_update(L.x[1], B, L.g[0], L.w[1], lr, wd);
+      if (average !== undefined) {
+        k.accumulate(L.w[0], L.sum[0], NUM_CLASSES * HALF);
+        if (this.worker === null) k.accumulate(L.w[1], L.sum[1], NUM_CLASSES * HALF);
+        k.accumulate(L.bias[0], L.biasSum, NUM_CLASSES);
+      }
+      applied++;
       lossSum += stepLoss;
       correct += stepCorrect;
       count += B;
@@ -254,6 +288,7 @@ export class WasmBackend implements Backend {
     }
     this.barrier = final;
     this.paramsOut(params);
+    if (average !== undefined) this.sumsOut(average, applied);
     if (diverged !== null) {
       throw new DivergenceError(
         `training diverged: the loss became ${diverged.loss} at step ${diverged.step} of ${steps}`,
@@ -266,6 +301,22 @@ export class WasmBackend implements Backend {
   async countCorrect(params: Params, set: ImageSet): Promise<number> {
     this.checkOpen();
     if (set.count === 0) return 0;
+    const resident = this.forwardAll(params, set);
+    const L = this.layout;
+    return this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, 0);
+  }
+
+  async predictLabels(params: Params, set: ImageSet): Promise<Uint8Array> {
+    this.checkOpen();
+    if (set.count === 0) return new Uint8Array(0);
+    const resident = this.forwardAll(params, set);
+    const L = this.layout;
+    this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, L.predicted);
+    return new Uint8Array(this.memory.buffer, L.predicted, set.count).slice();
+  }
+
+  /** Partial logits of every image of `set` into evalPart (both halves, one per thread); b in bias[0]. */
+  private forwardAll(params: Params, set: ImageSet): Resident {
     this.ensureCapacity(this.layout.batchCapacity, set.count, this.layout.orderCapacity);
     const resident = this.makeResident(set);
     const L = this.layout;
@@ -290,7 +341,7 @@ export class WasmBackend implements Backend {
       this.checkWorker(ctrl);
     }
     this.barrier = base + 1;
-    return k.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count);
+    return resident;
   }
 
   async close(): Promise<void> {
@@ -353,6 +404,32 @@ export class WasmBackend implements Backend {
       params.weight.set(w1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
     }
     params.bias.set(new Float32Array(buffer, L.bias[0], NUM_CLASSES));
+  }
+
+  /** Σ W (10, 784) → the two (10, 392) f64 halves; Σ b → biasSum. */
+  private sumsIn(average: ParameterSums): void {
+    const L = this.layout;
+    const buffer = this.memory.buffer;
+    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
+    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      s0.set(average.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
+      s1.set(average.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
+    }
+    new Float64Array(buffer, L.biasSum, NUM_CLASSES).set(average.bias);
+  }
+
+  private sumsOut(average: ParameterSums, steps: number): void {
+    const L = this.layout;
+    const buffer = this.memory.buffer;
+    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
+    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      average.weight.set(s0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
+      average.weight.set(s1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
+    }
+    average.bias.set(new Float64Array(buffer, L.biasSum, NUM_CLASSES));
+    average.count += steps;
   }
 
   /** Grows the buffers' area if a batch, evaluation or order is larger than it holds (images are then copied again). */

@@ -51,6 +51,8 @@ export const TrainArgs = {
   out: 10,
   part: 11,
   partStride: 12,
+  /** Running sums of tail averaging for this half, (10, 392) f64; 0 when not averaging. */
+  sum: 13,
   lr: 0,
   wd: 1,
   eps: 2,
@@ -123,7 +125,7 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
   let exited = false;
   try {
     for (;;) {
-      // Spin briefly first: the training loop may drive the backend one step per call (tail averaging).
+      // Spin briefly first: commands often follow each other closely (an epoch, then the evaluation).
       for (let i = 0; i < spin && Atomics.load(ctrl, C.commandSeq) === seen; i++);
       while (Atomics.load(ctrl, C.commandSeq) === seen) Atomics.wait(ctrl, C.commandSeq, seen);
       seen = Atomics.load(ctrl, C.commandSeq);
@@ -159,6 +161,7 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
           }
           k.bias_update(g, count, bias, floatArg(T.lr));
           k.backward_update(arg(T.x), count, g, arg(T.w), floatArg(T.lr), floatArg(T.wd));
+          if (arg(T.sum) !== 0) k.accumulate(arg(T.w), arg(T.sum), 10 * half);
         }
         if (final !== 0) barrier(ctrl, C.seqWorker, C.seqMain, final, spin);
       } else if (command === Cmd.evaluate) {

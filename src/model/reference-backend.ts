@@ -1,13 +1,15 @@
-// The reference backend: one SGD epoch and the evaluation count in plain TypeScript, built from
-// the functions of softmax-regression.ts and sgd.ts. Written to be read, not to be fast (no SIMD,
-// no workers); the WebAssembly backend is tested against it. Buffers are allocated once per batch
-// size and reused for every step.
+// The reference backend: one SGD epoch, the evaluation count and the predictions in plain
+// TypeScript, built from the functions of softmax-regression.ts, sgd.ts and average.ts. Written
+// to be read, not to be fast (no SIMD, no workers); the WebAssembly backend is tested against it.
+// Buffers are allocated once per batch size and reused for every step.
 import { DivergenceError } from "../errors.js";
-import type { Backend, EpochHooks, EpochSums, ImageSet, Params, StepOptions } from "../types.js";
+import type { Backend, EpochHooks, EpochSums, ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
+import { addParameters } from "./average.js";
 import { gatherBatch, gatherRange } from "./batch.js";
 import { sgdStep } from "./sgd.js";
 import {
+  argmax,
   countCorrect,
   crossEntropy,
   crossEntropyBackward,
@@ -55,6 +57,7 @@ export class ReferenceBackend implements Backend {
     batchSize: number,
     options: StepOptions,
     hooks: EpochHooks = {},
+    average?: ParameterSums,
   ): Promise<EpochSums> {
     const buf = this.buffersFor(batchSize);
     const grads = { weight: buf.dW, bias: buf.db };
@@ -86,6 +89,7 @@ export class ReferenceBackend implements Backend {
       const stepCorrect = countCorrect(buf.logits, buf.labels, B);
       linearBackward(buf.dW, buf.db, buf.dLogits, buf.X, B);
       sgdStep(params, grads, options.lr, options.weightDecay);
+      if (average !== undefined) addParameters(average, params);
       lossSum += stepLoss;
       correct += stepCorrect;
       count += B;
@@ -107,6 +111,18 @@ export class ReferenceBackend implements Backend {
       correct += countCorrect(buf.logits, buf.labels, B);
     }
     return correct;
+  }
+
+  async predictLabels(params: Params, set: ImageSet): Promise<Uint8Array> {
+    const buf = this.buffersFor(EVAL_CHUNK);
+    const predicted = new Uint8Array(set.count);
+    for (let start = 0; start < set.count; start += EVAL_CHUNK) {
+      const B = Math.min(EVAL_CHUNK, set.count - start);
+      gatherRange(buf.X, buf.labels, set, start, B);
+      linearForward(buf.logits, buf.X, params.weight, params.bias, B);
+      for (let i = 0; i < B; i++) predicted[start + i] = argmax(buf.logits, i * NUM_CLASSES);
+    }
+    return predicted;
   }
 
   async close(): Promise<void> {

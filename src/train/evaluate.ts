@@ -1,34 +1,11 @@
-// Evaluating a trained model on a whole split: the predicted class of every example and the
-// metrics `softmax evaluate` reports. Predictions take the argmax of the logits computed by the
-// same reference functions the training loop's test accuracy uses, so the two always agree.
-import { gatherRange } from "../model/batch.js";
-import { argmax, linearForward } from "../model/softmax-regression.js";
-import type { ImageSet, Params } from "../types.js";
-import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
+// Evaluating a trained model on a whole split: the predicted class of every example, by a
+// backend, and the metrics `softmax evaluate` reports. The training loop's test accuracy uses the
+// same backend's countCorrect (the same comparisons), so `softmax evaluate` run with the backend
+// that trained a model reports exactly the final test accuracy `softmax train` printed.
+// No I/O and no formatting (src/cli/evaluate.ts formats).
+import type { Backend, ImageSet, Params } from "../types.js";
+import { NUM_CLASSES } from "../types.js";
 import { accuracy, type ConfusedPair, confusionMatrix, mostConfused, perClassAccuracy } from "./metrics.js";
-
-/** Examples per chunk, so memory stays small whatever the split size. */
-const CHUNK = 1000;
-
-/** The predicted class (argmax of the logits) of each example of `set` (d2l predict_ch3, without the pictures). */
-export function predictLabels(params: Params, set: ImageSet): Uint8Array {
-  const predicted = new Uint8Array(set.count);
-  const X = new Float32Array(CHUNK * NUM_INPUTS); // (chunk, 784)
-  const labels = new Uint8Array(CHUNK);
-  const logits = new Float32Array(CHUNK * NUM_CLASSES); // (chunk, 10)
-  for (let start = 0; start < set.count; start += CHUNK) {
-    const B = Math.min(CHUNK, set.count - start);
-    gatherRange(X, labels, set, start, B);
-    linearForward(logits, X, params.weight, params.bias, B);
-    for (let i = 0; i < B; i++) predicted[start + i] = argmax(logits, i * NUM_CLASSES);
-  }
-  return predicted;
-}
-
-/** Fraction of `set` classified correctly, by the reference predictions (what `softmax evaluate` reports). */
-export function referenceAccuracy(params: Params, set: ImageSet): number {
-  return accuracy(predictLabels(params, set), set.labels);
-}
 
 export interface Evaluation {
   readonly accuracy: number;
@@ -41,8 +18,9 @@ export interface Evaluation {
   readonly mostConfused: ConfusedPair[];
 }
 
-export function evaluateModel(params: Params, set: ImageSet): Evaluation {
-  const predicted = predictLabels(params, set);
+/** Accuracy, confusion matrix and the rest for `params` on `set`, from `backend.predictLabels`. */
+export async function evaluateModel(backend: Backend, params: Params, set: ImageSet): Promise<Evaluation> {
+  const predicted = await backend.predictLabels(params, set);
   const confusion = confusionMatrix(predicted, set.labels);
   let correct = 0;
   for (let c = 0; c < NUM_CLASSES; c++) correct += confusion[c * NUM_CLASSES + c]!;

@@ -3,20 +3,20 @@
 // It takes a typed options object and callbacks; printing, saving and signals belong to the CLI.
 // The shuffle is made here from the seeded PRNG, so every backend sees the same order.
 import { DivergenceError } from "../errors.js";
+import { createParameterSums, meanParameters } from "../model/average.js";
 import { Rng } from "../model/rng.js";
 import type {
   Backend,
   EpochHooks,
-  EpochSums,
   FashionMnist,
   ImageSet,
   LossName,
+  ParameterSums,
   Params,
   StepOptions,
   StepReport,
 } from "../types.js";
 import { Accumulator } from "./accumulator.js";
-import { referenceAccuracy } from "./evaluate.js";
 
 export type ScheduleName = "constant" | "cosine";
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ["constant", "cosine"];
@@ -109,9 +109,8 @@ export interface EpochResult {
 
 /**
  * One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy
- * accumulated during the pass. With `afterStep`, the backend is driven one minibatch at a time
- * (same batches, same result) and `afterStep` sees the parameters after every update, whatever
- * the backend keeps internally between its own steps.
+ * accumulated during the pass. With `average`, the backend adds the parameters after every
+ * update to those running sums (tail averaging), inside its own loop.
  */
 export async function trainEpoch(
   backend: Backend,
@@ -121,49 +120,41 @@ export async function trainEpoch(
   batchSize: number,
   step: StepOptions,
   hooks: EpochHooks = {},
-  afterStep?: () => void,
+  average?: ParameterSums,
 ): Promise<EpochResult> {
   const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
   const steps = Math.ceil(order.length / batchSize);
   let diverged: { loss: number; step: number } | null = null as { loss: number; step: number } | null;
-  let stopped = false;
-  const sliceSteps = afterStep === undefined ? steps : 1;
-  let lastStep = 0; // last step reported, counted over the whole epoch
-  const diverge = (loss: string, at: number, cause?: unknown) =>
+  const diverge = (loss: string, at: number) =>
     new DivergenceError(`training diverged: the loss became ${loss} at step ${at} of ${steps}`, {
       hint: `try a smaller --lr than ${step.lr}`,
-      cause,
     });
-  for (let first = 0; first < steps && !stopped && diverged === null; first += sliceSteps) {
-    const slice = order.subarray(first * batchSize, Math.min(order.length, (first + sliceSteps) * batchSize));
-    let sums: EpochSums;
-    try {
-      sums = await backend.trainEpoch(params, train, slice, batchSize, step, {
-        onStep: (report) => {
-          lastStep = first + report.step;
-          if (!Number.isFinite(report.lossSum) && diverged === null)
-            diverged = { loss: report.lossSum, step: lastStep };
-          hooks.onStep?.({ ...report, step: lastStep, steps });
-        },
-        shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
-      });
-    } catch (error) {
-      // A backend that stops before applying the bad step's update throws; it only knows the
-      // step within the slice it was given, so the message is rebuilt with the epoch's count.
-      if (!(error instanceof DivergenceError)) throw error;
-      throw diverge(/became (NaN|-?Infinity)/.exec(error.message)?.[1] ?? "NaN or Infinity", lastStep + 1, error);
-    }
-    metric.add(sums.lossSum, sums.correct, sums.count);
-    afterStep?.();
-    stopped = sums.stopped || (first + sliceSteps < steps && hooks.shouldStop?.() === true);
-  }
+  // Backends stop before applying an update from a non-finite loss and throw; a backend that
+  // only reports such a loss is stopped here after that step.
+  const sums = await backend.trainEpoch(
+    params,
+    train,
+    order,
+    batchSize,
+    step,
+    {
+      onStep: (report) => {
+        if (!Number.isFinite(report.lossSum) && diverged === null)
+          diverged = { loss: report.lossSum, step: report.step };
+        hooks.onStep?.(report);
+      },
+      shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
+    },
+    average,
+  );
   if (diverged !== null) throw diverge(String(diverged.loss), diverged.step);
-  if (!Number.isFinite(metric.get(0))) throw diverge(String(metric.get(0)), lastStep);
+  metric.add(sums.lossSum, sums.correct, sums.count);
+  if (!Number.isFinite(metric.get(0))) throw diverge(String(metric.get(0)), steps);
   const count = metric.get(2);
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
     trainAcc: count === 0 ? 0 : metric.get(1) / count,
-    stopped,
+    stopped: sums.stopped,
   };
 }
 
@@ -178,7 +169,8 @@ export async function train(
   const startEpoch = options.startEpoch ?? 0;
   const totalEpochs = startEpoch + options.epochs;
   const averageFrom = totalEpochs - Math.min(options.average ?? 0, options.epochs);
-  const average = new ParameterAverage(params);
+  const average = createParameterSums();
+  const mean: Params = { weight: new Float32Array(params.weight.length), bias: new Float32Array(params.bias.length) };
   const history: EpochReport[] = [];
   let epochsDone = startEpoch;
   let stopped = false;
@@ -207,7 +199,7 @@ export async function train(
           onStep: (report) => callbacks.onStep?.(e + 1, report),
           shouldStop: () => callbacks.shouldStop?.() === true,
         },
-        averaging ? () => average.add(params) : undefined,
+        averaging ? average : undefined,
       );
     } catch (error) {
       // Name the epoch, and the --lr the user gave (not this epoch's scheduled rate).
@@ -220,11 +212,10 @@ export async function train(
     }
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
-    const current = averaging ? average.mean() : params;
-    // The last figure is computed by the reference, so it is exactly what `softmax evaluate`
-    // reports for the saved model, whichever backend trained it.
-    const last = stopped || e + 1 === totalEpochs;
-    testAccuracy = last ? referenceAccuracy(current, data.test) : await evaluateAccuracy(backend, current, data.test);
+    const current = averaging ? meanParameters(average, mean) : params;
+    // The last figure is that of the parameters saved, by this backend: `softmax evaluate` with
+    // the same backend reports exactly this number for the saved model.
+    testAccuracy = await evaluateAccuracy(backend, current, data.test);
     const report: EpochReport = {
       epoch: e + 1,
       epochs: totalEpochs,
@@ -240,38 +231,7 @@ export async function train(
     callbacks.onEpoch?.(report);
   }
   const averaged = average.count > 0;
-  if (averaged) {
-    const mean = average.mean();
-    params.weight.set(mean.weight);
-    params.bias.set(mean.bias);
-  }
-  if (Number.isNaN(testAccuracy)) testAccuracy = referenceAccuracy(params, data.test);
+  if (averaged) meanParameters(average, params);
+  if (Number.isNaN(testAccuracy)) testAccuracy = await evaluateAccuracy(backend, params, data.test);
   return { history, epochsDone, stopped, testAccuracy, averaged };
-}
-
-/** Running sum of parameter snapshots, in float64 so that thousands of small updates are not rounded away. */
-class ParameterAverage {
-  count = 0;
-  private readonly weight: Float64Array;
-  private readonly bias: Float64Array;
-  private readonly result: Params;
-
-  constructor(like: Params) {
-    this.weight = new Float64Array(like.weight.length);
-    this.bias = new Float64Array(like.bias.length);
-    this.result = { weight: new Float32Array(like.weight.length), bias: new Float32Array(like.bias.length) };
-  }
-
-  add(params: Params): void {
-    for (let j = 0; j < this.weight.length; j++) this.weight[j] = this.weight[j]! + params.weight[j]!;
-    for (let j = 0; j < this.bias.length; j++) this.bias[j] = this.bias[j]! + params.bias[j]!;
-    this.count++;
-  }
-
-  /** The mean so far, rounded to float32 (a view reused between calls). */
-  mean(): Params {
-    for (let j = 0; j < this.weight.length; j++) this.result.weight[j] = this.weight[j]! / this.count;
-    for (let j = 0; j < this.bias.length; j++) this.result.bias[j] = this.bias[j]! / this.count;
-    return this.result;
-  }
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createBackend } from "../../src/backend.js";
 import { DivergenceError } from "../../src/errors.js";
 import { WasmBackend } from "../../src/kernels/wasm-backend.js";
+import { createParameterSums } from "../../src/model/average.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import type { Backend, StepOptions, StepReport } from "../../src/types.js";
 import { copyParams, expectClose, learnableImages, randomParams } from "./fixtures.js";
@@ -49,6 +50,47 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
     const after = await backend.countCorrect(params, test);
     expect(after).toBeGreaterThan(before);
     expect(after / test.count).toBeGreaterThan(0.9);
+  });
+
+  it("with running sums, adds the parameters after every step (as step-by-step snapshots sum them)", async () => {
+    const backend = await open(make);
+    const params = randomParams(1, 0.01);
+    const sums = createParameterSums();
+    await backend.trainEpoch(params, train, order, 64, crossEntropy, {}, sums);
+    await backend.trainEpoch(params, train, order.subarray(0, 150), 64, crossEntropy, {}, sums); // 3 more steps
+    expect(sums.count).toBe(14);
+    // The same steps one per call, summing the parameters after each call in float64.
+    const stepwise = randomParams(1, 0.01);
+    const weight = new Float64Array(stepwise.weight.length);
+    const bias = new Float64Array(stepwise.bias.length);
+    for (const [from, to] of [
+      ...Array.from({ length: 11 }, (_, i) => [i * 64, Math.min(700, i * 64 + 64)]),
+      [0, 64],
+      [64, 128],
+      [128, 150],
+    ]) {
+      await backend.trainEpoch(stepwise, train, order.subarray(from!, to!), 64, crossEntropy);
+      for (let j = 0; j < weight.length; j++) weight[j] = weight[j]! + stepwise.weight[j]!;
+      for (let j = 0; j < bias.length; j++) bias[j] = bias[j]! + stepwise.bias[j]!;
+    }
+    expect(stepwise.weight).toEqual(params.weight);
+    expect(Buffer.from(sums.weight.buffer).equals(Buffer.from(weight.buffer))).toBe(true);
+    expect(Buffer.from(sums.bias.buffer).equals(Buffer.from(bias.buffer))).toBe(true);
+  });
+
+  it("predicts one class per image, and countCorrect counts the predictions equal to the label", async () => {
+    const backend = await open(make);
+    const params = randomParams(7, 0.05); // untrained: some right, many wrong, several classes
+    const predicted = await backend.predictLabels(params, test);
+    expect(predicted).toHaveLength(test.count);
+    expect(predicted.every((c) => c < 10)).toBe(true);
+    const matches = predicted.reduce((n, c, i) => n + (c === test.labels[i] ? 1 : 0), 0);
+    expect(matches).toBe(await backend.countCorrect(params, test));
+    expect(matches).toBeLessThan(test.count);
+    expect(new Set(predicted).size).toBeGreaterThan(3);
+    expect(
+      await backend.predictLabels(params, { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 }),
+    ).toHaveLength(0);
   });
 
   it("stops after the step where shouldStop turns true", async () => {
@@ -121,6 +163,7 @@ describe("wasm against the reference over several SGD steps", () => {
       expectClose("weight after 2 epochs", q.weight, p.weight, { abs: 1e-5 }); // float32 rounding, accumulated
       expectClose("bias after 2 epochs", q.bias, p.bias, { abs: 1e-5 });
       expect(await wasm.countCorrect(q, test)).toBe(await reference.countCorrect(p, test));
+      expect(await wasm.predictLabels(q, test)).toEqual(await reference.predictLabels(p, test));
     },
   );
 
@@ -146,13 +189,19 @@ describe("wasm on 1 thread and on 2 threads", () => {
     const q = copyParams(p);
     const a: number[] = [];
     const b: number[] = [];
+    const sumsA = createParameterSums();
+    const sumsB = createParameterSums();
     for (let epoch = 0; epoch < 3; epoch++) {
-      const sa = await one.trainEpoch(p, train, order, 50, options, { onStep: (s) => a.push(s.lossSum) });
-      const sb = await two.trainEpoch(q, train, order, 50, options, { onStep: (s) => b.push(s.lossSum) });
+      const sa = await one.trainEpoch(p, train, order, 50, options, { onStep: (s) => a.push(s.lossSum) }, sumsA);
+      const sb = await two.trainEpoch(q, train, order, 50, options, { onStep: (s) => b.push(s.lossSum) }, sumsB);
       expect(sb).toEqual(sa);
       expect(await two.countCorrect(q, test)).toBe(await one.countCorrect(p, test));
+      expect(await two.predictLabels(q, test)).toEqual(await one.predictLabels(p, test));
     }
     expect(b).toEqual(a);
+    expect(sumsB.count).toBe(3 * 14);
+    expect(Buffer.from(sumsB.weight.buffer).equals(Buffer.from(sumsA.weight.buffer))).toBe(true);
+    expect(Buffer.from(sumsB.bias.buffer).equals(Buffer.from(sumsA.bias.buffer))).toBe(true);
     expect(Buffer.from(q.weight.buffer).equals(Buffer.from(p.weight.buffer))).toBe(true);
     expect(Buffer.from(q.bias.buffer).equals(Buffer.from(p.bias.buffer))).toBe(true);
   });

@@ -8,6 +8,7 @@ import { compileKernel, createSharedMemory, instantiateKernel, type KernelExport
 import { HALF } from "../../src/kernels/worker.js";
 import { gatherBatch } from "../../src/model/batch.js";
 import {
+  argmax,
   countCorrect,
   crossEntropy,
   crossEntropyBackward,
@@ -42,6 +43,8 @@ function kernelFor(set: ImageSet, B: number) {
     order: take(set.count * 4),
     images: take(set.count * D),
     labels: take(set.count),
+    predicted: take(set.count),
+    sum: take(C * HALF * 8),
   };
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(set.images, ptr.images);
@@ -221,7 +224,22 @@ describe("kernel edge cases", () => {
     expect(Number.isNaN(h.k.log(Number.NaN))).toBe(true);
   });
 
-  it("counts correct predictions as the reference's first-argmax does", () => {
+  it("adds a weight half to float64 running sums exactly as addParameters does (f32 promoted, one add)", () => {
+    const h = kernelFor(learnableImages(1, 1), 1);
+    const a = randomParams(3, 0.05).weight.subarray(0, C * HALF);
+    const b = randomParams(4, 1e-4).weight.subarray(0, C * HALF);
+    const sum = new Float64Array(h.memory.buffer, h.ptr.sum, C * HALF);
+    sum.fill(0.1);
+    const expected = Float64Array.from(sum);
+    for (const w of [a, b, a]) {
+      h.f32(h.ptr.w[0], C * HALF).set(w);
+      h.k.accumulate(h.ptr.w[0], h.ptr.sum, C * HALF);
+      for (let j = 0; j < expected.length; j++) expected[j] = expected[j]! + w[j]!;
+    }
+    expect(Buffer.from(sum.slice().buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it("counts correct predictions and predicts as the reference's first-argmax does", () => {
     const set = learnableImages(100, 4);
     const params = randomParams(2, 0.05);
     const h = kernelFor(set, 100);
@@ -229,7 +247,9 @@ describe("kernel edge cases", () => {
     for (const t of [0, 1] as const)
       h.k.forward_partial(h.ptr.images, 0, 0, 100, t * HALF, h.ptr.w[t], h.ptr.x[t], 0, h.ptr.part[t]);
     // The evaluation reuses 3 scratch rows of x (xstep 0), so part holds all 100 rows.
-    const kernelCount = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100);
+    const kernelCount = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100, 0);
+    const again = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100, h.ptr.predicted);
+    const predicted = new Uint8Array(h.memory.buffer, h.ptr.predicted, 100).slice();
     const X = new Float32Array(100 * D);
     const labels = new Uint8Array(100);
     gatherBatch(
@@ -243,5 +263,8 @@ describe("kernel edge cases", () => {
     const logits = new Float32Array(100 * C);
     linearForward(logits, X, params.weight, params.bias, 100);
     expect(kernelCount).toBe(countCorrect(logits, labels, 100));
+    expect(again).toBe(kernelCount);
+    expect(Array.from(predicted)).toEqual(Array.from({ length: 100 }, (_, i) => argmax(logits, i * C)));
+    expect(new Set(predicted).size).toBeGreaterThan(3); // not a constant guess
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DivergenceError } from "../../src/errors.js";
+import { WasmBackend } from "../../src/kernels/wasm-backend.js";
+import { createParameterSums } from "../../src/model/average.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import { initParams } from "../../src/model/softmax-regression.js";
-import { referenceAccuracy } from "../../src/train/evaluate.js";
+import { evaluateModel } from "../../src/train/evaluate.js";
 import {
   epochOrder,
   evaluateAccuracy,
@@ -64,28 +66,36 @@ describe("trainEpoch (d2l train_epoch_ch3)", () => {
     expect(reports[0]!.lossSum / 64).toBeCloseTo(Math.log(10), 0);
   });
 
-  it("gives the same parameters when driven one step at a time (as averaging does)", async () => {
+  it("with running sums, trains the same and adds the parameters after every step to the sums", async () => {
     const order = epochOrder(3, 0, 300);
     const whole = initParams(1);
-    const stepwise = initParams(1);
+    const averaged = initParams(1);
     const a = await trainEpoch(new ReferenceBackend(), whole, data.train, order, 64, step);
     const reports: number[] = [];
-    let calls = 0;
+    const sumW = new Float64Array(averaged.weight.length).fill(1); // sums carried over from an earlier epoch
+    const sums = { ...createParameterSums(), count: 2 };
+    sums.weight.fill(1);
     const b = await trainEpoch(
       new ReferenceBackend(),
-      stepwise,
+      averaged,
       data.train,
       order,
       64,
       step,
-      { onStep: (r) => reports.push(r.step) },
-      () => calls++,
+      {
+        onStep: (r) => {
+          reports.push(r.step);
+          for (let j = 0; j < sumW.length; j++) sumW[j] = sumW[j]! + averaged.weight[j]!; // the reference reports after its update
+        },
+      },
+      sums,
     );
-    expect(stepwise.weight).toEqual(whole.weight);
-    expect(stepwise.bias).toEqual(whole.bias);
+    expect(averaged.weight).toEqual(whole.weight);
+    expect(averaged.bias).toEqual(whole.bias);
     expect(b).toEqual(a);
-    expect(calls).toBe(5);
     expect(reports).toEqual([1, 2, 3, 4, 5]);
+    expect(sums.count).toBe(7);
+    expect(sums.weight).toEqual(sumW);
   });
 
   it("stops after the current step when asked (Ctrl-C)", async () => {
@@ -179,10 +189,13 @@ describe("train (d2l train_ch3)", () => {
     const sumW = new Float64Array(manual.weight.length);
     const sumB = new Float64Array(manual.bias.length);
     let n = 0;
-    await trainEpoch(backend, manual, data.train, epochOrder(0, 1, 300), 64, step, {}, () => {
-      for (let j = 0; j < sumW.length; j++) sumW[j] = sumW[j]! + manual.weight[j]!;
-      for (let j = 0; j < sumB.length; j++) sumB[j] = sumB[j]! + manual.bias[j]!;
-      n++;
+    // The reference backend reports each step after applying its update.
+    await trainEpoch(backend, manual, data.train, epochOrder(0, 1, 300), 64, step, {
+      onStep: () => {
+        for (let j = 0; j < sumW.length; j++) sumW[j] = sumW[j]! + manual.weight[j]!;
+        for (let j = 0; j < sumB.length; j++) sumB[j] = sumB[j]! + manual.bias[j]!;
+        n++;
+      },
     });
     expect(n).toBe(5);
     expect(result.averaged).toBe(true);
@@ -194,19 +207,38 @@ describe("train (d2l train_ch3)", () => {
     expect(result.history[1]!.testAcc).toBe(result.testAccuracy);
   });
 
-  it("computes the last test accuracy with the reference (what evaluate reports), earlier ones with the backend", async () => {
+  it("tests every epoch, the last one included, with the training backend, not the reference", async () => {
     const reference = new ReferenceBackend();
     const miscounting: Backend = {
       name: "miscounting",
       trainEpoch: (...args) => reference.trainEpoch(...args),
       countCorrect: async () => 0,
+      predictLabels: async (_params, set) => new Uint8Array(set.count).fill(255),
       close: async () => {},
     };
-    const params = initParams(0);
-    const r = await train(miscounting, data, params, { ...base, epochs: 2 });
-    expect(r.history[0]!.testAcc).toBe(0);
-    expect(r.history[1]!.testAcc).toBe(referenceAccuracy(params, data.test));
-    expect(r.testAccuracy).toBeGreaterThan(0.5);
+    const r = await train(miscounting, data, initParams(0), { ...base, epochs: 2 });
+    expect(r.history.map((e) => e.testAcc)).toEqual([0, 0]);
+    expect(r.testAccuracy).toBe(0);
+  });
+
+  it.each([
+    ["reference", async (): Promise<Backend> => new ReferenceBackend()],
+    ["wasm, 2 threads", (): Promise<Backend> => WasmBackend.create({ threads: 2 })],
+  ])("%s: the final test accuracy is what evaluateModel reports with the same backend", async (_name, make) => {
+    const backend = await make();
+    try {
+      for (const average of [0, 1]) {
+        const params = initParams(0);
+        const r = await train(backend, data, params, { ...base, epochs: 2, average });
+        const evaluation = await evaluateModel(backend, params, data.test);
+        expect(r.testAccuracy).toBeGreaterThan(0.5);
+        expect(evaluation.accuracy).toBe(r.testAccuracy);
+        expect(r.history[1]!.testAcc).toBe(r.testAccuracy);
+        expect(evaluation.correct).toBe(await backend.countCorrect(params, data.test));
+      }
+    } finally {
+      await backend.close();
+    }
   });
 
   it("on divergence names the epoch and the base --lr, not the scheduled rate", async () => {
