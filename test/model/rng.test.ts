@@ -74,6 +74,30 @@ describe("Rng (xoshiro128** seeded by SplitMix32)", () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });
 
+  it("integer(n) and the shuffle draw exactly x mod n with rejection above 2^32 − (2^32 mod n)", () => {
+    // The definition, with the floating-point %, on a twin generator.
+    const byDefinition = (rng: Rng, n: number): number => {
+      const limit = 2 ** 32 - (2 ** 32 % n);
+      for (;;) {
+        const x = rng.nextUint32();
+        if (x < limit) return x % n;
+      }
+    };
+    const a = new Rng(11);
+    const b = new Rng(11);
+    for (const n of [1, 2, 3, 7, 255, 60_000, 65_537, 2 ** 31 - 1, 2 ** 31 + 1, 3_000_000_019, 2 ** 32 - 1, 2 ** 32]) {
+      for (let i = 0; i < 2000; i++) expect(a.integer(n)).toBe(byDefinition(b, n));
+    }
+    // A training-size shuffle (the one of epoch 1, seed 0) against Fisher–Yates by the definition.
+    const twin = new Rng(0, 1);
+    const expected = Uint32Array.from({ length: 60_000 }, (_, i) => i);
+    for (let i = expected.length - 1; i > 0; i--) {
+      const j = byDefinition(twin, i + 1);
+      [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+    }
+    expect(new Rng(0, 1).permutation(60_000)).toEqual(expected);
+  });
+
   it("permutation(n) holds each of 0..n-1 once, and shuffles", () => {
     const order = new Rng(5).permutation(1000);
     expect(order).toBeInstanceOf(Uint32Array);
