@@ -2,16 +2,17 @@
 // accuracy of each class, the confusion matrix and the most confused pairs (or one NDJSON
 // `evaluation` object with --json). Formatting only; the numbers come from train/evaluate.ts.
 import type { Command } from "commander";
+import { createBackend } from "../backend.js";
 import { renderConfusionHeatmap } from "../io/heatmap.js";
 import { loadModel } from "../io/safetensors.js";
 import { type Evaluation, evaluateModel } from "../train/evaluate.js";
 import { NUM_CLASSES } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
-import { addDataOptions, type DataOptions } from "./options.js";
+import { addBackendOptions, addDataOptions, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
 import { writePicture } from "./pictures.js";
 
-interface EvaluateFlags extends DataOptions {
+interface EvaluateFlags extends DataOptions, BackendFlags {
   model: string;
   json?: boolean;
   confusion?: string;
@@ -24,6 +25,7 @@ export function registerEvaluate(program: Command): void {
     .option("--model <file>", "model file saved by `softmax train`", "model.safetensors")
     .option("--json", "print one NDJSON `evaluation` object instead of tables")
     .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)");
+  addBackendOptions(command, "what computes the predictions (the same as train's gives the same accuracy)");
   addDataOptions(command);
   command.addHelpText(
     "after",
@@ -39,7 +41,8 @@ The confusion matrix has one row per true class and one column per predicted cla
     const output = new Output({ json: flags.json });
     const { params } = await loadModel(flags.model);
     const data = await loadDataForCommand(flags, output);
-    const evaluation = evaluateModel(params, data.test);
+    const backend = await createBackend(flags.backend, { threads: flags.threads });
+    const evaluation = await evaluateModel(backend, params, data.test).finally(() => backend.close());
     const reportPicture =
       flags.confusion === undefined
         ? () => {}

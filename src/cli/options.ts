@@ -1,6 +1,8 @@
 // Option value parsers and shared options for the commander wiring. A bad value throws
 // commander's InvalidArgumentError, which main.ts turns into one line and exit status 2.
-import { type Command, InvalidArgumentError } from "commander";
+import { availableParallelism } from "node:os";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { BACKEND_NAMES, type BackendName, DEFAULT_BACKEND } from "../backend.js";
 
 /** Parses an integer flag value that must be >= `min`. */
 export function integerAtLeast(min: number): (value: string) => number {
@@ -67,4 +69,26 @@ export function addDataOptions(command: Command): Command {
 /** The data directory a command uses: the flag, else $SOFTMAX_DATA_DIR, else ./data. */
 export function dataDirFrom(options: DataOptions, env: NodeJS.ProcessEnv = process.env): string {
   return options.dataDir ?? (env.SOFTMAX_DATA_DIR || "data");
+}
+
+export interface BackendFlags {
+  backend: BackendName;
+  threads: number;
+}
+
+/** Threads by default: two where there are two cores (the kernels split W's columns in halves). */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** `--backend` and `--threads`, taken by the commands that run the model over a whole split. */
+export function addBackendOptions(command: Command, what: string): Command {
+  return command
+    .addOption(
+      new Option("--backend <name>", what)
+        .choices(BACKEND_NAMES)
+        .default(DEFAULT_BACKEND)
+        .argParser(oneOf<BackendName>(BACKEND_NAMES)),
+    )
+    .option("--threads <n>", "worker threads for backends that use them", integerAtLeast(1), defaultThreads());
 }

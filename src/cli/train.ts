@@ -1,9 +1,8 @@
 // `softmax train`: parses and validates the flags, loads the data, runs the training loop on the
 // chosen backend, prints one line (or NDJSON event) per epoch, and saves the model atomically.
 // Ctrl-C stops after the current step and saves; divergence saves nothing. No maths here.
-import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "../backend.js";
+import { createBackend } from "../backend.js";
 import { InterruptedError } from "../errors.js";
 import { renderTrainingCurves } from "../io/plot.js";
 import { checkWritable, loadModel, saveModel } from "../io/safetensors.js";
@@ -12,14 +11,22 @@ import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../t
 import { readTrainingRecord, trainingMetadata } from "../train/metadata.js";
 import type { LossName, Params } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
-import { addDataOptions, type DataOptions, finiteNumber, integerAtLeast, oneOf } from "./options.js";
+import {
+  addBackendOptions,
+  addDataOptions,
+  type BackendFlags,
+  type DataOptions,
+  finiteNumber,
+  integerAtLeast,
+  oneOf,
+} from "./options.js";
 import { Output, type Progress } from "./output.js";
 import { writePicture } from "./pictures.js";
 
 /** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (docs/readme/train.md). */
 export const DEFAULT_AVERAGE = 1;
 
-interface TrainFlags extends DataOptions {
+interface TrainFlags extends DataOptions, BackendFlags {
   epochs: number;
   lr: number;
   batchSize: number;
@@ -32,8 +39,6 @@ interface TrainFlags extends DataOptions {
   out: string;
   resume?: string;
   plot?: string;
-  backend: BackendName;
-  threads: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -45,10 +50,6 @@ function seedValue(value: string): number {
     throw new InvalidArgumentError("expected an integer >= 0 and < 2^53.");
   }
   return n;
-}
-
-export function defaultThreads(): number {
-  return Math.max(1, Math.min(2, availableParallelism()));
 }
 
 export function registerTrain(program: Command): void {
@@ -90,15 +91,9 @@ export function registerTrain(program: Command): void {
       "--plot <file>",
       "draw train loss, train acc and test acc per epoch to this PNG, rewritten after every epoch",
     )
-    .addOption(
-      new Option("--backend <name>", "what runs the training steps")
-        .choices(BACKEND_NAMES)
-        .default(DEFAULT_BACKEND)
-        .argParser(oneOf<BackendName>(BACKEND_NAMES)),
-    )
-    .option("--threads <n>", "worker threads for backends that use them", integerAtLeast(1), defaultThreads())
     .option("--json", "print NDJSON events (epoch, then done) instead of lines")
     .option("--quiet", "no progress bar or log lines on stderr");
+  addBackendOptions(command, "what runs the training steps and the evaluation");
   addDataOptions(command);
   command.addHelpText(
     "after",
