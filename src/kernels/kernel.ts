@@ -27,7 +27,7 @@ export interface KernelExports {
     eps: number,
     g: number,
     out: number,
-    wantLoss: number,
+    scratch: number,
   ): void;
   bias_update(g: number, count: number, bias: number, lr: number): void;
   backward_update(x: number, count: number, g: number, w: number, lr: number, wd: number): void;

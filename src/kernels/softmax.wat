@@ -210,23 +210,25 @@
   ;;   probabilities are tiny, their products with pixels (≥ 1/255) would be subnormal, and a few
   ;;   subnormals among normal operands made the backward pass 1.7× slower on this CPU (the
   ;;   change to dW is below 1e-35; the reference keeps them).
-  ;; With want_loss ≠ 0 also: loss sum Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c (z_c − m)] (float64) and
-  ;; the count of rows whose first argmax of z is the label. out.finite ← 0 if any logit is NaN
-  ;; or ±inf (the caller then stops before updating, as the reference does).
+  ;; With scratch ≠ 0 (count rows of 16 bytes) also: loss sum Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c
+  ;; (z_c − m)] (float64) and the count of rows whose first argmax of z is the label.
+  ;; out.finite ← 0 if any logit is NaN or ±inf (the caller then stops before updating, as the
+  ;; reference does).
   ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes (0 from the loads).
-  ;; Three passes, so that exp runs in a loop of its own with no call inside the row loops (a call
-  ;; makes V8 spill every vector that lives across it): z − m into g, exp of g in place, then P,
-  ;; the gradient and the loss per row.
+  ;; Four passes, so that no call sits inside a loop that keeps vectors live (a call makes V8
+  ;; spill every vector that lives across it): z − m into g, exp of g in place, then P, the
+  ;; gradient and the loss's f32 pieces per row (Σ e, z_label, m, Σ z into scratch), then the
+  ;; float64 loss with its ln, row by row in the same order.
   (func (export "softmax_step")
     (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
-    (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $want_loss i32)
+    (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $scratch i32)
     (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $end i32) (local $label i32) (local $mask i32)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128)
     (local $m v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $inv v128) (local $lv v128)
     (local $ybase v128) (local $yhot v128) (local $bsize v128) (local $finite v128)
     (local $x v128) (local $n v128) (local $q v128)
     (local $mf f32) (local $s f32) (local $zsum f32) (local $zl f32)
-    (local $loss f64) (local $correct i32)
+    (local $loss f64) (local $correct i32) (local $sp i32)
     (local.set $b0 (v128.load (local.get $bias)))
     (local.set $b1 (v128.load offset=16 (local.get $bias)))
     (local.set $b2 (v128.load64_zero offset=32 (local.get $bias)))
@@ -320,7 +322,7 @@
                                  (local.get $bsize)))
         (v128.store offset=32 (local.get $gp)
           (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
-        (if (local.get $want_loss)
+        (if (local.get $scratch)
           (then
             ;; z and m again, by the same operations as pass 1
             (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
@@ -333,27 +335,49 @@
             (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
             (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
             (local.set $mf (f32x4.extract_lane 0 (local.get $m)))
-            (local.set $zsum (f32.add (f32.add (call $hsum (local.get $z0)) (call $hsum (local.get $z1)))
-                                      (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
-            (local.set $zl (f32.load (i32.add (local.get $bias) (i32.shl (local.get $label) (i32.const 2)))))
-            (local.set $zl (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
-                                             (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
-                                    (local.get $zl)))
             ;; first lane equal to the max
             (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
                                              (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
                                      (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
             (if (i32.eq (i32.ctz (local.get $mask)) (local.get $label))
               (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
-            ;; ln s − [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)]
+            ;; Σ z as $hsum(z0) + $hsum(z1) + (z2₀ + z2₁), the $hsum calls written out
+            (local.set $z0 (f32x4.add (local.get $z0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z0) (local.get $z0))))
+            (local.set $z1 (f32x4.add (local.get $z1) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z1) (local.get $z1))))
+            (local.set $zsum (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $z0)) (f32x4.extract_lane 2 (local.get $z0)))
+                                               (f32.add (f32x4.extract_lane 0 (local.get $z1)) (f32x4.extract_lane 2 (local.get $z1))))
+                                      (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
+            (local.set $zl (f32.load (i32.add (local.get $bias) (i32.shl (local.get $label) (i32.const 2)))))
+            (local.set $zl (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
+                                             (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
+                                    (local.get $zl)))
+            (local.set $sp (i32.add (local.get $scratch) (i32.shl (local.get $r) (i32.const 4))))
+            (f32.store offset=0 (local.get $sp) (local.get $s))
+            (f32.store offset=4 (local.get $sp) (local.get $zl))
+            (f32.store offset=8 (local.get $sp) (local.get $mf))
+            (f32.store offset=12 (local.get $sp) (local.get $zsum))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows3)))
+    ;; pass 4: loss += ln s − [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)], rows in order
+    (if (local.get $scratch)
+      (then
+        (local.set $sp (local.get $scratch))
+        (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $count) (i32.const 4))))
+        (block $done4
+          (loop $rows4
+            (br_if $done4 (i32.ge_u (local.get $sp) (local.get $end)))
+            (local.set $s (f32.load offset=0 (local.get $sp)))
+            (local.set $zl (f32.load offset=4 (local.get $sp)))
+            (local.set $mf (f32.load offset=8 (local.get $sp)))
+            (local.set $zsum (f32.load offset=12 (local.get $sp)))
             (local.set $loss (f64.add (local.get $loss)
               (f64.sub (call $log (f64.promote_f32 (local.get $s)))
                 (f64.add (f64.mul (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps)))
                                   (f64.sub (f64.promote_f32 (local.get $zl)) (f64.promote_f32 (local.get $mf))))
                          (f64.mul (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10))
-                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rows3)))
+                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))
+            (br $rows4)))))
     (f64.store (local.get $out) (local.get $loss))
     (i32.store offset=8 (local.get $out) (local.get $correct))
     (i32.store offset=12 (local.get $out)

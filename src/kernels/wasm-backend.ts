@@ -57,6 +57,7 @@ interface Layout {
   readonly w: readonly [number, number]; // (10, 392) each
   readonly bias: readonly [number, number]; // (10) each, one private copy per thread
   readonly out: readonly [number, number]; // softmax_step results
+  readonly scratch: number; // (batchCapacity, 4) f32: softmax_step's per-row pieces of the loss (main thread)
   readonly x: readonly [number, number]; // (batchCapacity, 392) each
   readonly g: readonly [number, number]; // (batchCapacity, 12) each
   readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
@@ -83,6 +84,7 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
   const w = [take(W_HALF_BYTES), take(W_HALF_BYTES)] as const;
   const bias = [take(64), take(64)] as const;
   const out = [take(64), take(64)] as const;
+  const scratch = take(batchCapacity * 16);
   const x = [take(batchCapacity * HALF_BYTES), take(batchCapacity * HALF_BYTES)] as const;
   const g = [take(batchCapacity * G_ROW_BYTES), take(batchCapacity * G_ROW_BYTES)] as const;
   const partStride = align(batchCapacity * PART_ROW_BYTES);
@@ -99,6 +101,7 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
     w,
     bias,
     out,
+    scratch,
     x,
     g,
     part,
@@ -328,7 +331,7 @@ export class WasmBackend implements Backend {
         awaitPeer(ctrl, Control.seqMain, Control.seqWorker, base + s + 1, SPIN);
         this.checkWorker(ctrl);
       }
-      k.softmax_step(part0, part1, L.bias[0], set.labels, L.order, start, B, eps, L.g[0], out, 1);
+      k.softmax_step(part0, part1, L.bias[0], set.labels, L.order, start, B, eps, L.g[0], out, L.scratch);
       const stepLoss = lossView[0]!;
       const stepCorrect = wordView[0]!;
       if (wordView[1] !== 1) {

@@ -143,7 +143,7 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
         break;
       }
       const [bias, labels, order, g, eps] = [arg(T.bias), arg(T.labels), arg(T.order), arg(T.g), floatArg(T.eps)];
-      k.softmax_step(part0, part1, bias, labels, order, start, count, eps, g, out, 0);
+      k.softmax_step(part0, part1, bias, labels, order, start, count, eps, g, out, 0); // no loss: the main thread reports it
       if (finiteWord[0] !== 1) {
         final = base + s + 2; // the main thread saw the same non-finite logits and stops too
         break;

@@ -40,6 +40,7 @@ function kernelFor(set: ImageSet, B: number) {
     part: [take(B * C * 4), take(B * C * 4)] as const,
     g: take(B * 48),
     out: take(64),
+    scratch: take(B * 16),
     order: take(set.count * 4),
     images: take(set.count * D),
     labels: take(set.count),
@@ -109,7 +110,7 @@ describe.each([64, 5])("one step of the wasm kernel against the reference, batch
     eps,
     h.ptr.g,
     h.ptr.out,
-    1,
+    h.ptr.scratch,
   );
 
   it("gathers the batch as the reference does (pixels / 255 within 1 ulp of float32)", () => {
@@ -189,7 +190,19 @@ describe("kernel edge cases", () => {
     h.load(params);
     for (const t of [0, 1] as const)
       h.k.forward_partial(h.ptr.images, 0, 0, B, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
-    h.k.softmax_step(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 0, 0, B, 0, h.ptr.g, h.ptr.out, 1);
+    h.k.softmax_step(
+      h.ptr.part[0],
+      h.ptr.part[1],
+      h.ptr.bias,
+      h.ptr.labels,
+      0,
+      0,
+      B,
+      0,
+      h.ptr.g,
+      h.ptr.out,
+      h.ptr.scratch,
+    );
     const X = new Float32Array(B * D);
     const labels = new Uint8Array(B);
     gatherBatch(X, labels, set, Uint32Array.from([0, 1, 2, 3, 4, 5]), 0, B);
@@ -211,7 +224,19 @@ describe("kernel edge cases", () => {
     h.load(params);
     for (const t of [0, 1] as const)
       h.k.forward_partial(h.ptr.images, 0, 0, 4, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
-    h.k.softmax_step(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 0, 0, 4, 0, h.ptr.g, h.ptr.out, 1);
+    h.k.softmax_step(
+      h.ptr.part[0],
+      h.ptr.part[1],
+      h.ptr.bias,
+      h.ptr.labels,
+      0,
+      0,
+      4,
+      0,
+      h.ptr.g,
+      h.ptr.out,
+      h.ptr.scratch,
+    );
     expect(new Int32Array(h.memory.buffer, h.ptr.out + 12, 1)[0]).toBe(0);
   });
 
