@@ -451,9 +451,28 @@
 
   ;; sum[j] ← sum[j] + f64(src[j]) for j < n (n even): the running sums of tail averaging, the
   ;; same additions as addParameters in src/model/average.ts (f32 promoted, one f64 add each).
+  ;; 8 values per iteration while 8 remain (a (10, 392) half is 490 of them), then pairs.
   (func (export "accumulate") (param $src i32) (param $sum i32) (param $n i32)
-    (local $end i32)
+    (local $end i32) (local $v v128) (local $u v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done8
+      (loop $eights
+        (br_if $done8 (i32.gt_u (i32.add (local.get $src) (i32.const 32)) (local.get $end)))
+        (local.set $v (v128.load offset=0 (local.get $src)))
+        (local.set $u (v128.load offset=16 (local.get $src)))
+        (v128.store offset=0 (local.get $sum)
+          (f64x2.add (v128.load offset=0 (local.get $sum)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 (local.get $sum)
+          (f64x2.add (v128.load offset=16 (local.get $sum))
+                     (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (v128.store offset=32 (local.get $sum)
+          (f64x2.add (v128.load offset=32 (local.get $sum)) (f64x2.promote_low_f32x4 (local.get $u))))
+        (v128.store offset=48 (local.get $sum)
+          (f64x2.add (v128.load offset=48 (local.get $sum))
+                     (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $u) (local.get $u)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 32)))
+        (local.set $sum (i32.add (local.get $sum) (i32.const 64)))
+        (br $eights)))
     (block $done
       (loop $pairs
         (br_if $done (i32.ge_u (local.get $src) (local.get $end)))

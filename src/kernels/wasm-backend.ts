@@ -134,7 +134,10 @@ interface EpochRun {
   readonly lr: number;
   readonly wd: number;
   readonly eps: number;
-  readonly average: ParameterSums | undefined;
+  /** Values per thread's half of W added to the running sums after every step: 3920, or 0 when not averaging. */
+  readonly sumValues: number;
+  /** 10, or 0 when not averaging. */
+  readonly biasSumValues: number;
   readonly hooks: EpochHooks;
   readonly ctrl: Int32Array;
   /** Steps done (the next step's 0-based index). */
@@ -248,7 +251,8 @@ export class WasmBackend implements Backend {
         [TrainArgs.out, L.out[1]],
         [TrainArgs.part, L.part],
         [TrainArgs.partStride, L.partStride],
-        [TrainArgs.sum, average === undefined ? 0 : L.sum[1]],
+        [TrainArgs.sum, L.sum[1]],
+        [TrainArgs.sumValues, average === undefined ? 0 : NUM_CLASSES * HALF],
       ];
       for (const [slot, value] of args) ctrl[Control.args + slot] = value;
       floats[Control.floatArgs + TrainArgs.lr] = lr;
@@ -265,7 +269,8 @@ export class WasmBackend implements Backend {
       lr,
       wd,
       eps,
-      average,
+      sumValues: average === undefined ? 0 : NUM_CLASSES * HALF,
+      biasSumValues: average === undefined ? 0 : NUM_CLASSES,
       hooks,
       ctrl,
       s: 0,
@@ -313,7 +318,7 @@ export class WasmBackend implements Backend {
   private runSteps(run: EpochRun): void {
     const L = this.layout;
     const k = this.kernel;
-    const { set, n, batchSize, steps, base, lr, wd, eps, average, hooks, ctrl } = run;
+    const { set, n, batchSize, steps, base, lr, wd, eps, sumValues, biasSumValues, hooks, ctrl } = run;
     const out = L.out[0];
     const lossView = new Float64Array(this.memory.buffer, out, 1);
     const wordView = new Int32Array(this.memory.buffer, out + 8, 2); // correct, finite
@@ -344,11 +349,11 @@ export class WasmBackend implements Backend {
       k.bias_update(L.g[0], B, L.bias[0], lr);
       k.backward_update(L.x[0], B, L.g[0], L.w[0], lr, wd);
       if (this.worker === null) k.backward_update(L.x[1], B, L.g[0], L.w[1], lr, wd);
-      if (average !== undefined) {
-        k.accumulate(L.w[0], L.sum[0], NUM_CLASSES * HALF);
-        if (this.worker === null) k.accumulate(L.w[1], L.sum[1], NUM_CLASSES * HALF);
-        k.accumulate(L.bias[0], L.biasSum, NUM_CLASSES);
-      }
+      // Tail averaging: with 0 values when not averaging, so that this loop has no branch that
+      // only the averaging epochs take (V8 would deoptimise it there and recompile it).
+      k.accumulate(L.w[0], L.sum[0], sumValues);
+      if (this.worker === null) k.accumulate(L.w[1], L.sum[1], sumValues);
+      k.accumulate(L.bias[0], L.biasSum, biasSumValues);
       run.applied++;
       run.lossSum += stepLoss;
       run.correct += stepCorrect;

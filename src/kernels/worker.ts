@@ -51,8 +51,10 @@ export const TrainArgs = {
   out: 10,
   part: 11,
   partStride: 12,
-  /** Running sums of tail averaging for this half, (10, 392) f64; 0 when not averaging. */
+  /** Running sums of tail averaging for this half, (10, 392) f64. */
   sum: 13,
+  /** Values added to them per step: 3920, or 0 when not averaging. */
+  sumValues: 14,
   lr: 0,
   wd: 1,
   eps: 2,
@@ -150,7 +152,7 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
       }
       k.bias_update(g, count, bias, floatArg(T.lr));
       k.backward_update(arg(T.x), count, g, arg(T.w), floatArg(T.lr), floatArg(T.wd));
-      if (arg(T.sum) !== 0) k.accumulate(arg(T.w), arg(T.sum), 10 * half);
+      k.accumulate(arg(T.w), arg(T.sum), arg(T.sumValues)); // no branch: see runSteps
     }
     if (final !== 0) barrier(ctrl, C.seqWorker, C.seqMain, final, spin);
   };
