@@ -10,7 +10,7 @@ import { loadFashionMnist } from "../src/data/resolve.js";
 import { loadModel } from "../src/io/safetensors.js";
 import { ReferenceBackend } from "../src/model/reference-backend.js";
 import { evaluateModel } from "../src/train/evaluate.js";
-import { assertBuilt, BIN, realDataRequired, runCli } from "./helpers/pictures-cli.js";
+import { assertBuilt, BIN, CLASS_NAMES, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 
 let dir: string;
 beforeAll(() => {
@@ -168,18 +168,7 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
       batch_size: "256",
       seed: "3",
       weight_decay: "0",
-      classes: JSON.stringify([
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-      ]),
+      classes: JSON.stringify(CLASS_NAMES),
     });
     expect(Number(model.metadata.test_accuracy)).toBeGreaterThan(0.7);
     // `softmax evaluate` (default backend, as train's) reports exactly the accuracy train recorded.

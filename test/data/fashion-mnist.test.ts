@@ -8,21 +8,11 @@ import {
   mirrorUrl,
   specFor,
 } from "../../src/data/fashion-mnist.js";
+import { CLASS_NAMES } from "../helpers/pictures-cli.js";
 
 describe("Fashion-MNIST constants", () => {
   it("names the ten classes in label order", () => {
-    expect(CLASSES).toEqual([
-      "T-shirt/top",
-      "Trouser",
-      "Pullover",
-      "Dress",
-      "Coat",
-      "Sandal",
-      "Shirt",
-      "Sneaker",
-      "Bag",
-      "Ankle boot",
-    ]);
+    expect(CLASSES).toEqual(CLASS_NAMES);
   });
 
   it("has raw sizes that match the IDX headers of 60000/10000 28×28 images", () => {

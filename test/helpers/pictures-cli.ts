@@ -99,6 +99,7 @@ export function predictedClass(params: Params, pixels: Uint8Array): { best: numb
   return { best: order[0]!, margin: scores[order[0]!]! - scores[order[1]!]! };
 }
 
+/** The ten class names in label order, written out here as independent truth for the tests. */
 export const CLASS_NAMES = [
   "T-shirt/top",
   "Trouser",

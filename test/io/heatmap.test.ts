@@ -2,20 +2,10 @@
 // that counts and class names are drawn, and that nested and flat matrices give the same bytes.
 import { describe, expect, it } from "vitest";
 import { blues, renderConfusionHeatmap } from "../../src/io/heatmap.js";
+import { CLASS_NAMES } from "../helpers/pictures-cli.js";
 import { decodeRgba } from "../helpers/raw-png.js";
 
-const CLASSES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+const CLASSES = CLASS_NAMES;
 
 /** 1000 per class: 800 right, the rest spread over two neighbours. */
 function matrix(): number[][] {
