@@ -133,39 +133,36 @@ describe("wasm against the reference over several SGD steps", () => {
     ["plain", crossEntropy, 64],
     ["weight decay and label smoothing", { ...crossEntropy, weightDecay: 1e-3, labelSmoothing: 0.1 }, 64],
     ["odd batch size", { ...crossEntropy, lr: 0.3 }, 37],
-  ] as const)(
-    "%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5",
-    async (_n, options, batch) => {
-      const reference = await open(async () => new ReferenceBackend());
-      const wasm = await open(() => WasmBackend.create({ threads: 2 }));
-      const p = randomParams(4, 0.01);
-      const q = copyParams(p);
-      const lossesRef: number[] = [];
-      const lossesWasm: number[] = [];
-      const correctRef: number[] = [];
-      const correctWasm: number[] = [];
-      for (let epoch = 0; epoch < 2; epoch++) {
-        await reference.trainEpoch(p, train, order, batch, options, {
-          onStep: (s) => {
-            lossesRef.push(s.lossSum);
-            correctRef.push(s.correct);
-          },
-        });
-        await wasm.trainEpoch(q, train, order, batch, options, {
-          onStep: (s) => {
-            lossesWasm.push(s.lossSum);
-            correctWasm.push(s.correct);
-          },
-        });
-      }
-      expectClose("per-step loss", lossesWasm, lossesRef, { rel: 1e-5 }); // the bound
-      expect(correctWasm).toEqual(correctRef);
-      expectClose("weight after 2 epochs", q.weight, p.weight, { abs: 1e-5 }); // float32 rounding, accumulated
-      expectClose("bias after 2 epochs", q.bias, p.bias, { abs: 1e-5 });
-      expect(await wasm.countCorrect(q, test)).toBe(await reference.countCorrect(p, test));
-      expect(await wasm.predictLabels(q, test)).toEqual(await reference.predictLabels(p, test));
-    },
-  );
+  ] as const)("%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5", async (_n, options, batch) => {
+    const reference = await open(async () => new ReferenceBackend());
+    const wasm = await open(() => WasmBackend.create({ threads: 2 }));
+    const p = randomParams(4, 0.01);
+    const q = copyParams(p);
+    const lossesRef: number[] = [];
+    const lossesWasm: number[] = [];
+    const correctRef: number[] = [];
+    const correctWasm: number[] = [];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      await reference.trainEpoch(p, train, order, batch, options, {
+        onStep: (s) => {
+          lossesRef.push(s.lossSum);
+          correctRef.push(s.correct);
+        },
+      });
+      await wasm.trainEpoch(q, train, order, batch, options, {
+        onStep: (s) => {
+          lossesWasm.push(s.lossSum);
+          correctWasm.push(s.correct);
+        },
+      });
+    }
+    expectClose("per-step loss", lossesWasm, lossesRef, { rel: 1e-5 }); // the bound
+    expect(correctWasm).toEqual(correctRef);
+    expectClose("weight after 2 epochs", q.weight, p.weight, { abs: 1e-5 }); // float32 rounding, accumulated
+    expectClose("bias after 2 epochs", q.bias, p.bias, { abs: 1e-5 });
+    expect(await wasm.countCorrect(q, test)).toBe(await reference.countCorrect(p, test));
+    expect(await wasm.predictLabels(q, test)).toEqual(await reference.predictLabels(p, test));
+  });
 
   it("falls back to the reference for --loss mse (identical results)", async () => {
     const reference = await open(async () => new ReferenceBackend());
