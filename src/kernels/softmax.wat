@@ -29,6 +29,29 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
+  ;; Vector constants of the loops, as mutable globals: read into a local before a loop, a global
+;; stays in a register (or one stack slot), where a v128.const is rebuilt by V8 inside the loop
+;; at every use. Never written.
+  (global $exp_hi (mut v128) (v128.const f32x4 88.3762626647949 88.3762626647949 88.3762626647949 88.3762626647949))
+  (global $exp_lo (mut v128) (v128.const f32x4 -87.3365478515625 -87.3365478515625 -87.3365478515625 -87.3365478515625))
+  (global $exp_log2e (mut v128) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+  (global $exp_magic (mut v128) (v128.const f32x4 12582912 12582912 12582912 12582912)) ;; 1.5·2^23
+  (global $exp_ln2hi (mut v128) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+  (global $exp_ln2lo (mut v128) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+  (global $exp_p0 (mut v128) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+  (global $exp_p1 (mut v128) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+  (global $exp_p2 (mut v128) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+  (global $exp_p3 (mut v128) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+  (global $exp_p4 (mut v128) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+  (global $exp_p5 (mut v128) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+  (global $f32x4_one (mut v128) (v128.const f32x4 1 1 1 1))
+  (global $lanes0 (mut v128) (v128.const i32x4 0 1 2 3))
+  (global $lanes1 (mut v128) (v128.const i32x4 4 5 6 7))
+  (global $lanes2 (mut v128) (v128.const i32x4 8 9 10 11))
+  (global $ten_lanes (mut v128) (v128.const i32x4 -1 -1 0 0)) ;; lanes 8, 9 of the third vector
+  (global $inv255 (mut v128) (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563))
+  (global $tiny (mut v128) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36)) ;; ≈ 2^−118: smaller |g| are flushed to 0
+
   ;; ln x in float64 for one value (the per-example log-sum-exp; x = Σ exp ≥ 1 there).
   ;; x = 2^k·m with m in [√½, √2): ln m = 2·atanh(s), s = (m−1)/(m+1), |s| ≤ 0.1716, by its odd
   ;; series up to s^15 (next term < 4e-14). NaN and +inf are returned unchanged, x ≤ 0 gives NaN.
@@ -90,16 +113,15 @@
   ;; x[r] (392) ← images[n, col0 : col0+392] / 255 for n = order[start + r] (or start + r when
   ;; order is 0): 8 bytes → 2 × f32x4 per iteration.
   (func $gather (param $src i32) (param $dst i32)
-    (local $k i32) (local $v v128) (local $p i32)
+    (local $k i32) (local $v v128) (local $p i32) (local $scale v128)
+    (local.set $scale (global.get $inv255))
     (loop $convert
       (local.set $v (v128.load8x8_u (i32.add (local.get $src) (local.get $k))))
       (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2))))
       (v128.store (local.get $p)
-        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $v)))
-                   (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $v))) (local.get $scale)))
       (v128.store offset=16 (local.get $p)
-        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $v)))
-                   (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563)))
+        (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $v))) (local.get $scale)))
       (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const 392)))))
 
   ;; part[r, o], part[r, o+1] for the 3 rows r..r+2 whose x rows are consecutive at x, against
@@ -216,19 +238,27 @@
   ;; reference does).
   ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes (0 from the loads).
   ;; Four passes, so that no call sits inside a loop that keeps vectors live (a call makes V8
-  ;; spill every vector that lives across it): z − m into g, exp of g in place, then P, the
-  ;; gradient and the loss's f32 pieces per row (Σ e, z_label, m, Σ z into scratch), then the
-  ;; float64 loss with its ln, row by row in the same order.
+  ;; spill every vector that lives across it): z − m into g (and the loss's f32 pieces per row:
+  ;; z_label, m, Σ z into scratch), exp of g in place, then P, the gradient and Σ e per row, then
+  ;; the float64 loss.
+  ;; Vector constants used inside the loops come from the mutable globals above, read into locals
+  ;; before each loop: V8 does not hoist a v128.const out of a loop and rebuilds it at each use
+  ;; (3 instructions), which made this function 1.6× slower.
   (func (export "softmax_step")
     (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
     (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $scratch i32)
-    (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $end i32) (local $label i32) (local $mask i32)
+    (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $sp i32) (local $end i32)
+    (local $label i32) (local $mask i32) (local $correct i32) (local $chunkEnd i32)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128)
     (local $m v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $inv v128) (local $lv v128)
     (local $ybase v128) (local $yhot v128) (local $bsize v128) (local $finite v128)
-    (local $x v128) (local $n v128) (local $q v128)
-    (local $mf f32) (local $s f32) (local $zsum f32) (local $zl f32)
-    (local $loss f64) (local $correct i32) (local $sp i32)
+    (local $x v128) (local $n v128) (local $q v128) (local $t v128)
+    (local $c_hi v128) (local $c_lo v128) (local $c_log2e v128) (local $c_magic v128) (local $c_ln2hi v128)
+    (local $c_ln2lo v128) (local $c_p0 v128) (local $c_p1 v128) (local $c_p2 v128) (local $c_p3 v128)
+    (local $c_p4 v128) (local $c_p5 v128) (local $c_one v128)
+    (local $c_lanes0 v128) (local $c_lanes1 v128) (local $c_lanes2 v128) (local $c_tiny v128) (local $c_ten v128)
+    (local $mf f32) (local $s f32)
+    (local $loss f64) (local $prod f64) (local $terms f64) (local $hot f64) (local $base f64)
     (local.set $b0 (v128.load (local.get $bias)))
     (local.set $b1 (v128.load offset=16 (local.get $bias)))
     (local.set $b2 (v128.load64_zero offset=32 (local.get $bias)))
@@ -236,10 +266,11 @@
     (local.set $yhot (f32x4.splat (f32.sub (f32.const 1) (local.get $eps))))
     (local.set $bsize (f32x4.splat (f32.convert_i32_u (local.get $count))))
     (local.set $end (i32.add (local.get $g) (i32.mul (local.get $count) (i32.const 48))))
-    ;; pass 1: g[r] ← z − m
+    ;; pass 1: g[r] ← z − m; with scratch also the argmax count and scratch[r] ← (·, z_label, m, Σ z)
     (local.set $p0 (local.get $part0))
     (local.set $p1 (local.get $part1))
     (local.set $gp (local.get $g))
+    (local.set $sp (local.get $scratch))
     (block $done1
       (loop $rows1
         (br_if $done1 (i32.ge_u (local.get $gp) (local.get $end)))
@@ -250,52 +281,100 @@
         (local.set $finite (f32x4.add (local.get $finite)
           (f32x4.add (f32x4.add (f32x4.sub (local.get $z0) (local.get $z0)) (f32x4.sub (local.get $z1) (local.get $z1)))
                      (f32x4.sub (local.get $z2) (local.get $z2)))))
-        ;; row max over the 10 real lanes (z2's lanes 0, 1 repeated in place of the unused ones)
-        (local.set $m (f32x4.max (f32x4.max (local.get $z0) (local.get $z1))
-                                 (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
-        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
-        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        ;; row max over the 10 real lanes (z2's lanes 0, 1 repeated in place of the unused ones);
+        ;; pmax is one instruction where max is ~8 (a NaN logit stops the step through $finite)
+        (local.set $m (f32x4.pmax (f32x4.pmax (local.get $z0) (local.get $z1))
+                                  (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
+        (local.set $m (f32x4.pmax (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m (f32x4.pmax (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
         (v128.store offset=0 (local.get $gp) (f32x4.sub (local.get $z0) (local.get $m)))
         (v128.store offset=16 (local.get $gp) (f32x4.sub (local.get $z1) (local.get $m)))
         (v128.store offset=32 (local.get $gp) (f32x4.sub (local.get $z2) (local.get $m)))
+        (if (local.get $scratch)
+          (then
+            (local.set $label (i32.load8_u (i32.add (local.get $labels)
+              (if (result i32) (local.get $order)
+                (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
+                (else (i32.add (local.get $start) (local.get $r)))))))
+            ;; first lane equal to the max
+            (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
+                                             (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
+                                     (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
+            (local.set $correct (i32.add (local.get $correct) (i32.eq (i32.ctz (local.get $mask)) (local.get $label))))
+            (f32.store offset=4 (local.get $sp)
+              (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
+                                (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
+                       (f32.load (i32.add (local.get $bias) (i32.shl (local.get $label) (i32.const 2))))))
+            (f32.store offset=8 (local.get $sp) (f32x4.extract_lane 0 (local.get $m)))
+            ;; Σ z as $hsum(z0) + $hsum(z1) + (z2₀ + z2₁), the $hsum calls written out
+            (local.set $z0 (f32x4.add (local.get $z0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z0) (local.get $z0))))
+            (local.set $z1 (f32x4.add (local.get $z1) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z1) (local.get $z1))))
+            (f32.store offset=12 (local.get $sp)
+              (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $z0)) (f32x4.extract_lane 2 (local.get $z0)))
+                                (f32.add (f32x4.extract_lane 0 (local.get $z1)) (f32x4.extract_lane 2 (local.get $z1))))
+                       (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (local.set $p0 (i32.add (local.get $p0) (i32.const 40)))
         (local.set $p1 (i32.add (local.get $p1) (i32.const 40)))
         (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
         (br $rows1)))
     ;; pass 2: g ← e^g, 4 lanes at a time (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
     ;; polynomial, 2^n from the exponent bits; relative error ~1e-7). x is clamped to
-    ;; [−87.3, 88.3]: e^−inf gives ~1e-38 instead of 0 (pass 3 masks the unused lanes); NaN stays NaN.
+    ;; [−87.3, 88.3]: e^−inf gives ~1e-38 instead of 0 (pass 3 masks the unused lanes); NaN stays
+    ;; NaN (pmin(x, c) and pmax(x, c) return x when x is NaN). n = round(x·log2 e) by adding
+    ;; 1.5·2^23 (ties to even, as f32x4.nearest), whose low mantissa bits are then n, so
+    ;; 2^n = (bits + 127) << 23 for n in [−126, 127].
+    (local.set $c_hi (global.get $exp_hi))
+    (local.set $c_lo (global.get $exp_lo))
+    (local.set $c_log2e (global.get $exp_log2e))
+    (local.set $c_magic (global.get $exp_magic))
+    (local.set $c_ln2hi (global.get $exp_ln2hi))
+    (local.set $c_ln2lo (global.get $exp_ln2lo))
+    (local.set $c_p0 (global.get $exp_p0))
+    (local.set $c_p1 (global.get $exp_p1))
+    (local.set $c_p2 (global.get $exp_p2))
+    (local.set $c_p3 (global.get $exp_p3))
+    (local.set $c_p4 (global.get $exp_p4))
+    (local.set $c_p5 (global.get $exp_p5))
+    (local.set $c_one (global.get $f32x4_one))
     (local.set $gp (local.get $g))
     (block $done2
       (loop $exp
         (br_if $done2 (i32.ge_u (local.get $gp) (local.get $end)))
-        (local.set $x (f32x4.max (f32x4.min (v128.load (local.get $gp)) (v128.const f32x4 88.3762626647949 88.3762626647949 88.3762626647949 88.3762626647949))
-                                 (v128.const f32x4 -87.3365478515625 -87.3365478515625 -87.3365478515625 -87.3365478515625)))
-        (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+        (local.set $x (f32x4.pmax (f32x4.pmin (v128.load (local.get $gp)) (local.get $c_hi)) (local.get $c_lo)))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $c_log2e)) (local.get $c_magic)))
+        (local.set $n (f32x4.sub (local.get $t) (local.get $c_magic)))
         ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
-        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-        (local.set $q (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $x))
-                                 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-        ;; (q·r² + r + 1) · 2^n, n in [−126, 127]
+        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2hi))))
+        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2lo))))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $c_p0) (local.get $x)) (local.get $c_p1)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p2)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p3)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p4)))
+        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p5)))
+        ;; (q·r² + r + 1) · 2^n
         (v128.store (local.get $gp)
           (f32x4.mul (f32x4.add (f32x4.add (f32x4.mul (local.get $q) (f32x4.mul (local.get $x) (local.get $x))) (local.get $x))
-                                (v128.const f32x4 1 1 1 1))
-                     (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+                                (local.get $c_one))
+                     (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
         (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
         (br $exp)))
-    ;; pass 3: P, g = (P − Y)/count, and the loss
+    ;; pass 3: P, g = (P − Y)/count, and Σ e into scratch
+    (local.set $c_lanes0 (global.get $lanes0))
+    (local.set $c_lanes1 (global.get $lanes1))
+    (local.set $c_lanes2 (global.get $lanes2))
+    (local.set $c_tiny (global.get $tiny))
+    (local.set $c_ten (global.get $ten_lanes))
+    (local.set $r (i32.const 0))
+    (local.set $gp (local.get $g))
+    (local.set $sp (local.get $scratch))
     (block $done3
       (loop $rows3
-        (br_if $done3 (i32.ge_u (local.get $r) (local.get $count)))
-        (local.set $gp (i32.add (local.get $g) (i32.mul (local.get $r) (i32.const 48))))
+        (br_if $done3 (i32.ge_u (local.get $gp) (local.get $end)))
         (local.set $e0 (v128.load offset=0 (local.get $gp)))
         (local.set $e1 (v128.load offset=16 (local.get $gp)))
-        (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (v128.const i32x4 -1 -1 0 0)))
+        (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (local.get $c_ten)))
         (local.set $x (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2)))
         (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
         (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x)))) ;; as $hsum
@@ -308,76 +387,54 @@
         (local.set $lv (i32x4.splat (local.get $label)))
         ;; (P − Y)/B with |·| < 2^−118 flushed to 0
         (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 0 1 2 3)))))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes0)))))
                                  (local.get $bsize)))
         (v128.store offset=0 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
         (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 4 5 6 7)))))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes1)))))
                                  (local.get $bsize)))
         (v128.store offset=16 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
         (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (v128.const i32x4 8 9 10 11)))))
+                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes2)))))
                                  (local.get $bsize)))
         (v128.store offset=32 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36))))
+          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
         (if (local.get $scratch)
           (then
-            ;; z and m again, by the same operations as pass 1
-            (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
-            (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
-            (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
-            (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
-            (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
-            (local.set $m (f32x4.max (f32x4.max (local.get $z0) (local.get $z1))
-                                     (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $z2) (local.get $z2))))
-            (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
-            (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
-            (local.set $mf (f32x4.extract_lane 0 (local.get $m)))
-            ;; first lane equal to the max
-            (local.set $mask (i32.or (i32.or (i32x4.bitmask (f32x4.eq (local.get $z0) (local.get $m)))
-                                             (i32.shl (i32x4.bitmask (f32x4.eq (local.get $z1) (local.get $m))) (i32.const 4)))
-                                     (i32.shl (i32.and (i32x4.bitmask (f32x4.eq (local.get $z2) (local.get $m))) (i32.const 3)) (i32.const 8))))
-            (if (i32.eq (i32.ctz (local.get $mask)) (local.get $label))
-              (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
-            ;; Σ z as $hsum(z0) + $hsum(z1) + (z2₀ + z2₁), the $hsum calls written out
-            (local.set $z0 (f32x4.add (local.get $z0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z0) (local.get $z0))))
-            (local.set $z1 (f32x4.add (local.get $z1) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $z1) (local.get $z1))))
-            (local.set $zsum (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $z0)) (f32x4.extract_lane 2 (local.get $z0)))
-                                               (f32.add (f32x4.extract_lane 0 (local.get $z1)) (f32x4.extract_lane 2 (local.get $z1))))
-                                      (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
-            (local.set $zl (f32.load (i32.add (local.get $bias) (i32.shl (local.get $label) (i32.const 2)))))
-            (local.set $zl (f32.add (f32.add (f32.load (i32.add (local.get $p0) (i32.shl (local.get $label) (i32.const 2))))
-                                             (f32.load (i32.add (local.get $p1) (i32.shl (local.get $label) (i32.const 2)))))
-                                    (local.get $zl)))
-            (local.set $sp (i32.add (local.get $scratch) (i32.shl (local.get $r) (i32.const 4))))
-            (f32.store offset=0 (local.get $sp) (local.get $s))
-            (f32.store offset=4 (local.get $sp) (local.get $zl))
-            (f32.store offset=8 (local.get $sp) (local.get $mf))
-            (f32.store offset=12 (local.get $sp) (local.get $zsum))))
+            (f32.store (local.get $sp) (local.get $s))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
         (br $rows3)))
-    ;; pass 4: loss += ln s − [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)], rows in order
+    ;; pass 4: loss = Σ ln s − Σ [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)], rows in order,
+    ;; in float64. The ln of the product of up to 256 rows' s (each in [1, 10], so the product is
+    ;; ≤ 1e256 and cannot overflow) instead of one ln per row.
     (if (local.get $scratch)
       (then
         (local.set $sp (local.get $scratch))
         (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $count) (i32.const 4))))
+        (local.set $hot (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps))))
+        (local.set $base (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10)))
         (block $done4
-          (loop $rows4
+          (loop $chunks
             (br_if $done4 (i32.ge_u (local.get $sp) (local.get $end)))
-            (local.set $s (f32.load offset=0 (local.get $sp)))
-            (local.set $zl (f32.load offset=4 (local.get $sp)))
-            (local.set $mf (f32.load offset=8 (local.get $sp)))
-            (local.set $zsum (f32.load offset=12 (local.get $sp)))
-            (local.set $loss (f64.add (local.get $loss)
-              (f64.sub (call $log (f64.promote_f32 (local.get $s)))
-                (f64.add (f64.mul (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps)))
-                                  (f64.sub (f64.promote_f32 (local.get $zl)) (f64.promote_f32 (local.get $mf))))
-                         (f64.mul (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10))
-                                  (f64.sub (f64.promote_f32 (local.get $zsum)) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf)))))))))
-            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))
-            (br $rows4)))))
+            (local.set $chunkEnd (select (local.get $end) (i32.add (local.get $sp) (i32.const 4096))
+                                         (i32.lt_u (i32.sub (local.get $end) (local.get $sp)) (i32.const 4096))))
+            (local.set $prod (f64.const 1))
+            (loop $rows4
+              (local.set $prod (f64.mul (local.get $prod) (f64.promote_f32 (f32.load offset=0 (local.get $sp)))))
+              (local.set $mf (f32.load offset=8 (local.get $sp)))
+              (local.set $terms (f64.add (local.get $terms)
+                (f64.add (f64.mul (local.get $hot)
+                                  (f64.sub (f64.promote_f32 (f32.load offset=4 (local.get $sp))) (f64.promote_f32 (local.get $mf))))
+                         (f64.mul (local.get $base)
+                                  (f64.sub (f64.promote_f32 (f32.load offset=12 (local.get $sp))) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf))))))))
+              (br_if $rows4 (i32.lt_u (local.tee $sp (i32.add (local.get $sp) (i32.const 16))) (local.get $chunkEnd))))
+            (local.set $loss (f64.add (local.get $loss) (call $log (local.get $prod))))
+            (br $chunks)))
+        (local.set $loss (f64.sub (local.get $loss) (local.get $terms)))))
     (f64.store (local.get $out) (local.get $loss))
     (i32.store offset=8 (local.get $out) (local.get $correct))
     (i32.store offset=12 (local.get $out)
