@@ -2,7 +2,7 @@
 // softmax-regression.ts, intermediate by intermediate: logits, loss, dLogits, dW, db, the SGD
 // update and the evaluation count. Each check states its tolerance; failures print the largest
 // difference and the first values (fixtures.ts). Batches of 64 and 5 rows cover the kernel's
-// 3-row blocks and the rows left over.
+// 4-row blocks and the rows left over.
 import { describe, expect, it } from "vitest";
 import { compileKernel, createSharedMemory, instantiateKernel, type KernelExports } from "../../src/kernels/kernel.js";
 import { HALF } from "../../src/kernels/worker.js";
@@ -240,6 +240,22 @@ describe("kernel edge cases", () => {
     expect(new Int32Array(h.memory.buffer, h.ptr.out + 12, 1)[0]).toBe(0);
   });
 
+  it("gives each row the same partial logits whether it falls in a 4-row block or is left over", () => {
+    const set = learnableImages(7, 5);
+    const params = randomParams(6, 0.05);
+    const h = kernelFor(set, 7);
+    h.load(params);
+    for (const t of [0, 1] as const) {
+      h.k.forward_partial(h.ptr.images, 0, 0, 7, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
+      const blocked = h.f32(h.ptr.part[t], 7 * C).slice();
+      for (let r = 0; r < 7; r++) {
+        h.k.forward_partial(h.ptr.images, 0, r, 1, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t] + r * C * 4);
+      }
+      // Rows 0–3 came from a block, 4–6 were left over; now each came alone: bit for bit the same.
+      expect(Array.from(h.f32(h.ptr.part[t], 7 * C))).toEqual(Array.from(blocked));
+    }
+  });
+
   it("computes ln in float64 to 1e-13 relative", () => {
     const h = kernelFor(learnableImages(1, 1), 1);
     for (const x of [1, 1.0000001, 1.5, 2, Math.SQRT2, 3.7, 9.99999, 10, 1e-3, 1e10]) {
@@ -271,7 +287,7 @@ describe("kernel edge cases", () => {
     h.load(params);
     for (const t of [0, 1] as const)
       h.k.forward_partial(h.ptr.images, 0, 0, 100, t * HALF, h.ptr.w[t], h.ptr.x[t], 0, h.ptr.part[t]);
-    // The evaluation reuses 3 scratch rows of x (xstep 0), so part holds all 100 rows.
+    // The evaluation reuses 4 scratch rows of x (xstep 0), so part holds all 100 rows.
     const kernelCount = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100, 0);
     const again = h.k.count_correct(h.ptr.part[0], h.ptr.part[1], h.ptr.bias, h.ptr.labels, 100, h.ptr.predicted);
     const predicted = new Uint8Array(h.memory.buffer, h.ptr.predicted, 100).slice();
