@@ -249,7 +249,8 @@ describe("kernel edge cases", () => {
       h.k.forward_partial(h.ptr.images, 0, 0, 7, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
       const blocked = h.f32(h.ptr.part[t], 7 * C).slice();
       for (let r = 0; r < 7; r++) {
-        h.k.forward_partial(h.ptr.images, 0, r, 1, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t] + r * C * 4);
+        const part = h.ptr.part[t] + r * C * 4;
+        h.k.forward_partial(h.ptr.images, 0, r, 1, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, part);
       }
       // Rows 0–3 came from a block, 4–6 were left over; now each came alone: bit for bit the same.
       expect(Array.from(h.f32(h.ptr.part[t], 7 * C))).toEqual(Array.from(blocked));
