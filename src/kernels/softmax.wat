@@ -50,6 +50,8 @@
   (global $lanes2 (mut v128) (v128.const i32x4 8 9 10 11))
   (global $ten_lanes (mut v128) (v128.const i32x4 -1 -1 0 0)) ;; lanes 8, 9 of the third vector
   (global $inv255 (mut v128) (v128.const f32x4 0.003921568859368563 0.003921568859368563 0.003921568859368563 0.003921568859368563))
+  ;; Most reads of the peer's barrier word before sleeping (~20–40 µs; $barrier adapts below it).
+  (global $spin i32 (i32.const 20000))
   (global $tiny (mut v128) (v128.const f32x4 3.2e-36 3.2e-36 3.2e-36 3.2e-36)) ;; ≈ 2^−118: smaller |g| are flushed to 0
 
   ;; ln x in float64 for one value (the per-example log-sum-exp; x = Σ exp ≥ 1 there).
@@ -192,7 +194,7 @@
   ;; Rows go in blocks of 4, the rest one at a time. The x rows of a block start at
   ;; x + r·xstep: xstep = 1568 keeps every row (for the backward pass), 0 reuses 4 scratch rows
   ;; (evaluation).
-  (func (export "forward_partial")
+  (func $forward_partial (export "forward_partial")
     (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $col0 i32)
     (param $w i32) (param $x i32) (param $xstep i32) (param $part i32)
     (local $r i32) (local $i i32) (local $o i32) (local $sink i32) (local $xr i32) (local $pr i32)
@@ -255,7 +257,7 @@
   ;; Vector constants used inside the loops come from the mutable globals above, read into locals
   ;; before each loop: V8 does not hoist a v128.const out of a loop and rebuilds it at each use
   ;; (3 instructions), which made this function 1.6× slower.
-  (func (export "softmax_step")
+  (func $softmax_step (export "softmax_step")
     (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
     (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $scratch i32)
     (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $sp i32) (local $end i32)
@@ -452,7 +454,7 @@
       (i32.eq (i32x4.bitmask (f32x4.eq (local.get $finite) (local.get $finite))) (i32.const 15))))
 
   ;; b ← b − lr · Σ_r g[r]  (the bias is not decayed, as in sgd.ts)
-  (func (export "bias_update") (param $g i32) (param $count i32) (param $bias i32) (param $lr f32)
+  (func $bias_update (export "bias_update") (param $g i32) (param $count i32) (param $bias i32) (param $lr f32)
     (local $r i32) (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $lrv v128)
     (block $done
       (loop $rows
@@ -476,7 +478,7 @@
   ;; interleaves each product with its add, so nothing spills). 26 instructions per 8
   ;; multiply-adds where 5 outputs × 4 columns took 21 per 5: 15 % faster. Written out rather
   ;; than as a function per block: V8 unrolls these row loops only when inline (7 % faster).
-  (func (export "backward_update")
+  (func $backward_update (export "backward_update")
     (param $x i32) (param $count i32) (param $g i32) (param $w i32) (param $lr f32) (param $wd f32)
     (local $c i32) (local $gend i32) (local $xp i32) (local $gp i32) (local $wp i32)
     (local $lrv v128) (local $wdv v128) (local $s v128) (local $x0 v128) (local $x1 v128)
@@ -612,7 +614,7 @@
   ;; sum[j] ← sum[j] + f64(src[j]) for j < n (n even): the running sums of tail averaging, the
   ;; same additions as addParameters in src/model/average.ts (f32 promoted, one f64 add each).
   ;; 8 values per iteration while 8 remain (a (10, 392) half is 490 of them), then pairs.
-  (func (export "accumulate") (param $src i32) (param $sum i32) (param $n i32)
+  (func $accumulate (export "accumulate") (param $src i32) (param $sum i32) (param $n i32)
     (local $end i32) (local $v v128) (local $u v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
     (block $done8
@@ -676,4 +678,137 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows)))
     (local.get $correct))
+
+  ;; ---- The step loop and the barrier: no JavaScript runs per step on the worker, and on the
+  ;; main thread only what the hooks need (so V8 has little to optimise mid-training: its
+  ;; background compiles of the JavaScript step loop took a core from one of the two threads).
+
+  ;; Two-party barrier on the control words at the start of memory (worker.ts, Control): word 0
+  ;; is the barrier number the main thread reached, word 1 the worker's, words 6 and 7 their spin
+  ;; budgets. Publishes that thread `mine` (0 or 1) reached barrier n and returns once the other
+  ;; thread has too: it spins first (a step's hand-off is a few µs, less than waking a sleeping
+  ;; thread), then sleeps in memory.atomic.wait32. The spin budget adapts per thread: it doubles
+  ;; (up to $spin reads) when spinning paid off and halves when it did not. On a busy machine,
+  ;; where the two threads often share one core, spinning only steals time from the peer it waits
+  ;; for; the budget then shrinks instead of turning every barrier into a long spin.
+  (func $barrier (export "await_peer") (param $mine i32) (param $n i32)
+    (local $maxSpin i32) (local $other i32) (local $budget i32) (local $i i32) (local $seen i32)
+    (local.set $maxSpin (global.get $spin))
+    (local.set $other (i32.shl (i32.xor (local.get $mine) (i32.const 1)) (i32.const 2)))
+    (i32.atomic.store (i32.shl (local.get $mine) (i32.const 2)) (local.get $n))
+    (drop (memory.atomic.notify (i32.shl (local.get $mine) (i32.const 2)) (i32.const 1)))
+    (local.set $budget (i32.load offset=24 (i32.shl (local.get $mine) (i32.const 2))))
+    (if (i32.le_s (local.get $budget) (i32.const 0)) (then (local.set $budget (local.get $maxSpin))))
+    (block $slept
+      (loop $spin
+        (br_if $slept (i32.ge_u (local.get $i) (local.get $budget)))
+        (if (i32.ge_s (i32.atomic.load (local.get $other)) (local.get $n))
+          (then
+            (i32.store offset=24 (i32.shl (local.get $mine) (i32.const 2))
+              (select (local.get $maxSpin) (i32.shl (local.get $budget) (i32.const 1))
+                      (i32.gt_s (i32.shl (local.get $budget) (i32.const 1)) (local.get $maxSpin))))
+            (return)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $spin)))
+    (i32.store offset=24 (i32.shl (local.get $mine) (i32.const 2))
+      (select (i32.const 16) (i32.shr_s (local.get $budget) (i32.const 1))
+              (i32.lt_s (i32.shr_s (local.get $budget) (i32.const 1)) (i32.const 16))))
+    (loop $sleep
+      (local.set $seen (i32.atomic.load (local.get $other)))
+      (if (i32.lt_s (local.get $seen) (local.get $n))
+        (then
+          (drop (memory.atomic.wait32 (local.get $other) (local.get $seen) (i64.const -1)))
+          (br $sleep)))))
+
+  ;; The arguments of an epoch, one block per thread (worker.ts, StepArgs), byte offsets:
+  ;;   +0 images, +4 labels, +8 order, +12 n, +16 batch size, +20 barrier number before the
+  ;;   epoch, +24 part (2 step parities × 2 threads), +28 part stride, +32 lr, +36 wd, +40 ε
+  ;;   (f32); this thread's half: +44 x, +48 g, +52 w, +56 bias, +60 out, +64 running sums of
+  ;;   tail averaging, +68 values added to them per step (0 when not averaging); main thread
+  ;;   only: +72 x, +76 w, +80 sums of half 1 when it runs both halves (1 thread; x = 0 with 2
+  ;;   threads), +84 scratch of softmax_step, +88 Σ b, +92 values added to it per step.
+  ;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
+
+  ;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
+  ;; base + s + 1 with the worker), softmax, loss and gradient, then, if every logit was finite,
+  ;; the SGD update of b and of W's half(s) and the running sums. Returns 1 when the update was
+  ;; applied, 0 when a logit was not finite (nothing updated; the worker stops at the same step),
+  ;; −1 when the worker failed (Control word 5). The step's loss and correct count are at out.
+  (func (export "main_step") (param $a i32) (param $s i32) (result i32)
+    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32) (local $one i32)
+    (local.set $start (i32.mul (local.get $s) (i32.load offset=16 (local.get $a))))
+    (local.set $count (i32.sub (i32.load offset=12 (local.get $a)) (local.get $start)))
+    (if (i32.gt_u (local.get $count) (i32.load offset=16 (local.get $a)))
+      (then (local.set $count (i32.load offset=16 (local.get $a)))))
+    (local.set $part0 (i32.add (i32.load offset=24 (local.get $a))
+                               (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=28 (local.get $a)) (i32.const 1)))))
+    (local.set $part1 (i32.add (local.get $part0) (i32.load offset=28 (local.get $a))))
+    (local.set $one (i32.ne (i32.load offset=72 (local.get $a)) (i32.const 0)))
+    (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
+                           (i32.const 0) (i32.load offset=52 (local.get $a)) (i32.load offset=44 (local.get $a)) (i32.const 1568) (local.get $part0))
+    (if (local.get $one)
+      (then
+        (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
+                               (i32.const 392) (i32.load offset=76 (local.get $a)) (i32.load offset=72 (local.get $a)) (i32.const 1568) (local.get $part1)))
+      (else
+        (call $barrier (i32.const 0) (i32.add (i32.load offset=20 (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
+        (if (i32.atomic.load (i32.const 20)) (then (return (i32.const -1))))))
+    (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=56 (local.get $a)) (i32.load offset=4 (local.get $a))
+                        (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=40 (local.get $a))
+                        (i32.load offset=48 (local.get $a)) (i32.load offset=60 (local.get $a)) (i32.load offset=84 (local.get $a)))
+    (if (i32.ne (i32.load offset=12 (i32.load offset=60 (local.get $a))) (i32.const 1)) (then (return (i32.const 0))))
+    (call $bias_update (i32.load offset=48 (local.get $a)) (local.get $count) (i32.load offset=56 (local.get $a)) (f32.load offset=32 (local.get $a)))
+    (call $backward_update (i32.load offset=44 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=52 (local.get $a))
+                           (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
+    (call $accumulate (i32.load offset=52 (local.get $a)) (i32.load offset=64 (local.get $a)) (i32.load offset=68 (local.get $a)))
+    (if (local.get $one)
+      (then
+        (call $backward_update (i32.load offset=72 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=76 (local.get $a))
+                               (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
+        (call $accumulate (i32.load offset=76 (local.get $a)) (i32.load offset=80 (local.get $a)) (i32.load offset=68 (local.get $a)))))
+    (call $accumulate (i32.load offset=56 (local.get $a)) (i32.load offset=88 (local.get $a)) (i32.load offset=92 (local.get $a)))
+    (i32.const 1))
+
+  ;; A whole epoch on the worker, half 1, step for step with main_step: forward, the barrier,
+  ;; softmax and gradient (no loss: the main thread reports it), the updates of its own copy of b
+  ;; and of its half of W, its running sums. Leaves after the barrier at which the main thread
+  ;; stopped the epoch (Control word 4, stopAt), or at a step with a non-finite logit (the main
+  ;; thread sees the same and stops too), or after the last step, meeting the main thread at its
+  ;; final barrier.
+  (func (export "worker_epoch") (param $a i32)
+    (local $s i32) (local $steps i32) (local $base i32) (local $final i32)
+    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32)
+    (local.set $steps (i32.div_u (i32.sub (i32.add (i32.load offset=12 (local.get $a)) (i32.load offset=16 (local.get $a))) (i32.const 1))
+                                 (i32.load offset=16 (local.get $a))))
+    (local.set $base (i32.load offset=20 (local.get $a)))
+    (local.set $final (i32.add (i32.add (local.get $base) (local.get $steps)) (i32.const 1)))
+    (block $done
+      (loop $steps
+        (br_if $done (i32.ge_u (local.get $s) (local.get $steps)))
+        (local.set $start (i32.mul (local.get $s) (i32.load offset=16 (local.get $a))))
+        (local.set $count (i32.sub (i32.load offset=12 (local.get $a)) (local.get $start)))
+        (if (i32.gt_u (local.get $count) (i32.load offset=16 (local.get $a)))
+          (then (local.set $count (i32.load offset=16 (local.get $a)))))
+        (local.set $part0 (i32.add (i32.load offset=24 (local.get $a))
+                                   (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=28 (local.get $a)) (i32.const 1)))))
+        (local.set $part1 (i32.add (local.get $part0) (i32.load offset=28 (local.get $a))))
+        (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
+                               (i32.const 392) (i32.load offset=52 (local.get $a)) (i32.load offset=44 (local.get $a)) (i32.const 1568) (local.get $part1))
+        (call $barrier (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+        (if (i32.eq (i32.atomic.load (i32.const 16)) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+          (then (return))) ;; that barrier was the main thread's last one
+        (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=56 (local.get $a)) (i32.load offset=4 (local.get $a))
+                            (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=40 (local.get $a))
+                            (i32.load offset=48 (local.get $a)) (i32.load offset=60 (local.get $a)) (i32.const 0))
+        (if (i32.ne (i32.load offset=12 (i32.load offset=60 (local.get $a))) (i32.const 1))
+          (then
+            (local.set $final (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 2))))
+            (br $done)))
+        (call $bias_update (i32.load offset=48 (local.get $a)) (local.get $count) (i32.load offset=56 (local.get $a)) (f32.load offset=32 (local.get $a)))
+        (call $backward_update (i32.load offset=44 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=52 (local.get $a))
+                               (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
+        (call $accumulate (i32.load offset=52 (local.get $a)) (i32.load offset=64 (local.get $a)) (i32.load offset=68 (local.get $a)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $steps)))
+    (call $barrier (i32.const 1) (local.get $final)))
 )

@@ -11,7 +11,9 @@
 //   thread t: W[:, half t] ← W − lr·(Gᵀ X[:, half t] + wd·W)
 //             (tail averaging: Σ W[:, half t] += W[:, half t], and thread 0 also Σ b += b)
 // One barrier per step, nothing else to synchronise. With one thread the main thread runs both
-// halves the same way, so results are bit-identical for --threads 1 and 2.
+// halves the same way, so results are bit-identical for --threads 1 and 2. A step is one call
+// of the kernel's main_step (the barrier included); the worker runs its whole epoch in the
+// kernel (worker_epoch); JavaScript only calls the hooks between steps.
 // It does no I/O and holds no maths of its own beyond this orchestration.
 
 import type { Worker } from "node:worker_threads";
@@ -28,13 +30,13 @@ import {
   PAGE_BYTES,
   type SharedMemory,
 } from "./kernel.js";
-import { awaitPeer, Command, Control, EvaluateArgs, HALF, startWorker, TrainArgs } from "./worker.js";
+import { Command, Control, EvaluateArgs, HALF, StepArgs, startWorker } from "./worker.js";
 
 /** Largest batch the kernel runs (X halves take 2 × 1568 bytes per example); larger ones use the reference. */
 export const MAX_BATCH = 8192;
 
-/** Most reads of the peer's barrier word before sleeping (~50 µs; awaitPeer adapts below it). */
-const SPIN = 20_000;
+/** Reads of commandSeq before the worker sleeps waiting for a command. */
+const COMMAND_SPIN = 20_000;
 
 /** Time between turns of the event loop during an epoch, so Ctrl-C and progress bars are served. */
 const YIELD_MS = 10;
@@ -54,6 +56,7 @@ interface Layout {
   readonly batchCapacity: number;
   readonly evalCapacity: number;
   readonly orderCapacity: number;
+  readonly args: readonly [number, number]; // StepArgs of the main thread and of the worker
   readonly w: readonly [number, number]; // (10, 392) each
   readonly bias: readonly [number, number]; // (10) each, one private copy per thread
   readonly out: readonly [number, number]; // softmax_step results
@@ -81,6 +84,7 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
     at = align(at + bytes);
     return start;
   };
+  const args = [take(StepArgs.bytes), take(StepArgs.bytes)] as const;
   const w = [take(W_HALF_BYTES), take(W_HALF_BYTES)] as const;
   const bias = [take(64), take(64)] as const;
   const out = [take(64), take(64)] as const;
@@ -98,6 +102,7 @@ function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: 
     batchCapacity,
     evalCapacity,
     orderCapacity,
+    args,
     w,
     bias,
     out,
@@ -125,19 +130,11 @@ interface Resident {
 
 /** The state of one trainEpoch call, carried across the slices of runSteps. */
 interface EpochRun {
-  readonly set: Resident;
   readonly n: number;
   readonly batchSize: number;
   readonly steps: number;
   /** Barrier number before the epoch's first step. */
   readonly base: number;
-  readonly lr: number;
-  readonly wd: number;
-  readonly eps: number;
-  /** Values per thread's half of W added to the running sums after every step: 3920, or 0 when not averaging. */
-  readonly sumValues: number;
-  /** 10, or 0 when not averaging. */
-  readonly biasSumValues: number;
   readonly hooks: EpochHooks;
   readonly ctrl: Int32Array;
   /** Steps done (the next step's 0-based index). */
@@ -153,6 +150,9 @@ interface EpochRun {
   final: number;
   done: boolean;
 }
+
+/** The integer fields of StepArgs. */
+type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "bytes">;
 
 /** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
 const SAMPLES = 64;
@@ -192,10 +192,9 @@ export class WasmBackend implements Backend {
       worker = await startWorker({
         module,
         memory,
-        spin: SPIN,
+        spin: COMMAND_SPIN,
         control: Control,
         command: Command,
-        trainArgs: TrainArgs,
         evaluateArgs: EvaluateArgs,
         half: HALF,
       });
@@ -233,44 +232,45 @@ export class WasmBackend implements Backend {
     if (average !== undefined) this.sumsIn(average);
     const steps = Math.ceil(n / batchSize);
     const base = this.barrier;
-    const { lr, weightDecay: wd, labelSmoothing: eps } = options;
     const ctrl = this.control();
-    if (this.worker !== null) {
-      const floats = new Float32Array(this.memory.buffer, 0, Control.words);
-      const args: [number, number][] = [
-        [TrainArgs.images, set.images],
-        [TrainArgs.labels, set.labels],
-        [TrainArgs.order, L.order],
-        [TrainArgs.n, n],
-        [TrainArgs.batch, batchSize],
-        [TrainArgs.base, base],
-        [TrainArgs.x, L.x[1]],
-        [TrainArgs.g, L.g[1]],
-        [TrainArgs.w, L.w[1]],
-        [TrainArgs.bias, L.bias[1]],
-        [TrainArgs.out, L.out[1]],
-        [TrainArgs.part, L.part],
-        [TrainArgs.partStride, L.partStride],
-        [TrainArgs.sum, L.sum[1]],
-        [TrainArgs.sumValues, average === undefined ? 0 : NUM_CLASSES * HALF],
-      ];
-      for (const [slot, value] of args) ctrl[Control.args + slot] = value;
-      floats[Control.floatArgs + TrainArgs.lr] = lr;
-      floats[Control.floatArgs + TrainArgs.wd] = wd;
-      floats[Control.floatArgs + TrainArgs.eps] = eps;
+    // The epoch's arguments for main_step and worker_epoch (StepArgs), one block per thread.
+    const common = { images: set.images, labels: set.labels, order: L.order, n, batch: batchSize, base };
+    const sumValues = average === undefined ? 0 : NUM_CLASSES * HALF;
+    const one = this.worker === null; // the main thread runs both halves
+    const half1 = one ? { x1: L.x[1], w1: L.w[1], sum1: L.sum[1] } : {};
+    this.writeArgs(L.args[0], options, {
+      ...common,
+      ...half1,
+      x: L.x[0],
+      g: L.g[0],
+      w: L.w[0],
+      bias: L.bias[0],
+      out: L.out[0],
+      sum: L.sum[0],
+      sumValues,
+      scratch: L.scratch,
+      biasSum: L.biasSum,
+      biasSumValues: average === undefined ? 0 : NUM_CLASSES,
+    });
+    if (!one) {
+      this.writeArgs(L.args[1], options, {
+        ...common,
+        x: L.x[1],
+        g: L.g[1],
+        w: L.w[1],
+        bias: L.bias[1],
+        out: L.out[1],
+        sum: L.sum[1],
+        sumValues,
+      });
+      ctrl[Control.args] = L.args[1];
       this.post(ctrl, Command.train);
     }
     const run: EpochRun = {
-      set,
       n,
       batchSize,
       steps,
       base,
-      lr,
-      wd,
-      eps,
-      sumValues: average === undefined ? 0 : NUM_CLASSES * HALF,
-      biasSumValues: average === undefined ? 0 : NUM_CLASSES,
       hooks,
       ctrl,
       s: 0,
@@ -295,7 +295,7 @@ export class WasmBackend implements Backend {
       if (run.done) break;
     }
     if (this.worker !== null) {
-      awaitPeer(ctrl, Control.seqMain, Control.seqWorker, run.final, SPIN);
+      this.kernel.await_peer(0, run.final);
       this.checkWorker(ctrl);
     }
     this.barrier = run.final;
@@ -304,7 +304,7 @@ export class WasmBackend implements Backend {
     if (run.diverged !== null) {
       throw new DivergenceError(
         `training diverged: the loss became ${run.diverged.loss} at step ${run.diverged.step} of ${steps}`,
-        { hint: `try a smaller --lr than ${lr}` },
+        { hint: `try a smaller --lr than ${options.lr}` },
       );
     }
     return { lossSum: run.lossSum, correct: run.correct, count: run.count, stopped: run.stopped };
@@ -317,43 +317,26 @@ export class WasmBackend implements Backend {
    */
   private runSteps(run: EpochRun): void {
     const L = this.layout;
-    const k = this.kernel;
-    const { set, n, batchSize, steps, base, lr, wd, eps, sumValues, biasSumValues, hooks, ctrl } = run;
+    const { n, batchSize, steps, hooks } = run;
+    const mainStep = this.kernel.main_step;
     const out = L.out[0];
     const lossView = new Float64Array(this.memory.buffer, out, 1);
-    const wordView = new Int32Array(this.memory.buffer, out + 8, 2); // correct, finite
+    const correctView = new Int32Array(this.memory.buffer, out + 8, 1);
     const started = performance.now();
     while (run.s < steps) {
       const s = run.s;
-      const start = s * batchSize;
-      const B = Math.min(batchSize, n - start);
-      const part0 = L.part + (s & 1) * 2 * L.partStride;
-      const part1 = part0 + L.partStride;
-      k.forward_partial(set.images, L.order, start, B, 0, L.w[0], L.x[0], HALF_BYTES, part0);
-      if (this.worker === null) {
-        k.forward_partial(set.images, L.order, start, B, HALF, L.w[1], L.x[1], HALF_BYTES, part1);
-      } else {
-        awaitPeer(ctrl, Control.seqMain, Control.seqWorker, base + s + 1, SPIN);
-        this.checkWorker(ctrl);
-      }
-      k.softmax_step(part0, part1, L.bias[0], set.labels, L.order, start, B, eps, L.g[0], out, L.scratch);
+      const status = mainStep(L.args[0], s);
+      if (status < 0) this.checkWorker(run.ctrl);
       const stepLoss = lossView[0]!;
-      const stepCorrect = wordView[0]!;
-      if (wordView[1] !== 1) {
-        // Stop before applying an update computed from non-finite logits; the worker sees the same flag.
+      const stepCorrect = correctView[0]!;
+      if (status === 0) {
+        // Stopped before applying an update computed from non-finite logits; the worker saw the same.
         run.diverged = { loss: Number.isFinite(stepLoss) ? Number.NaN : stepLoss, step: s + 1 };
-        run.final = base + s + 2;
+        run.final = run.base + s + 2;
         run.done = true;
         return;
       }
-      k.bias_update(L.g[0], B, L.bias[0], lr);
-      k.backward_update(L.x[0], B, L.g[0], L.w[0], lr, wd);
-      if (this.worker === null) k.backward_update(L.x[1], B, L.g[0], L.w[1], lr, wd);
-      // Tail averaging: with 0 values when not averaging, so that this loop has no branch that
-      // only the averaging epochs take (V8 would deoptimise it there and recompile it).
-      k.accumulate(L.w[0], L.sum[0], sumValues);
-      if (this.worker === null) k.accumulate(L.w[1], L.sum[1], sumValues);
-      k.accumulate(L.bias[0], L.biasSum, biasSumValues);
+      const B = Math.min(batchSize, n - s * batchSize);
       run.applied++;
       run.lossSum += stepLoss;
       run.correct += stepCorrect;
@@ -418,7 +401,7 @@ export class WasmBackend implements Backend {
     if (this.worker === null) {
       k.forward_partial(resident.images, 0, 0, set.count, HALF, L.w[1], L.x[1], 0, L.evalPart[1]);
     } else {
-      awaitPeer(ctrl, Control.seqMain, Control.seqWorker, base + 1, SPIN);
+      k.await_peer(0, base + 1);
       this.checkWorker(ctrl);
     }
     this.barrier = base + 1;
@@ -459,6 +442,20 @@ export class WasmBackend implements Backend {
       this.closed = true;
       throw new Error(`the wasm worker thread failed: ${this.workerFailure ?? "unknown error"}`);
     }
+  }
+
+  /** Writes a StepArgs block at `at`: the given integer fields (0 for the others), the part buffers, lr, wd and ε. */
+  private writeArgs(at: number, options: StepOptions, fields: Partial<Record<IntArg, number>>): void {
+    const L = this.layout;
+    const words = new Int32Array(this.memory.buffer, at, StepArgs.bytes / 4);
+    const floats = new Float32Array(this.memory.buffer, at, StepArgs.bytes / 4);
+    words.fill(0);
+    for (const [name, value] of Object.entries({ ...fields, part: L.part, partStride: L.partStride })) {
+      words[StepArgs[name as IntArg] / 4] = value;
+    }
+    floats[StepArgs.lr / 4] = options.lr;
+    floats[StepArgs.wd / 4] = options.weightDecay;
+    floats[StepArgs.eps / 4] = options.labelSmoothing;
   }
 
   /** W (10, 784) → the two (10, 392) halves; b → both threads' copies. */

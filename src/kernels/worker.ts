@@ -1,14 +1,19 @@
-// The second thread of the wasm backend and the barrier both threads meet at. The worker runs
+// The second thread of the wasm backend and the protocol both threads follow. The worker runs
 // the column half 1 of every step while the main thread runs half 0 (see wasm-backend.ts); they
-// share one WebAssembly memory and talk only through its first 256 bytes (the Control words).
+// share one WebAssembly memory and talk only through its first 256 bytes (the Control words) and
+// the epoch arguments (StepArgs). The barrier they meet at and the worker's whole epoch run in
+// the kernel (softmax.wat: await_peer, worker_epoch), so no JavaScript runs per step here.
 // The worker's code is built from `workerLoop.toString()` and run with `eval: true`, so the same
 // source works from dist/ and from src/ under vitest (no worker file to resolve). Hence
-// workerLoop and awaitPeer reference nothing outside their own bodies and arguments.
+// workerLoop references nothing outside its own body and arguments.
 // It is not the kernel (softmax.wat) nor the main thread's side (wasm-backend.ts).
 import { Worker } from "node:worker_threads";
 import type { CompiledModule, SharedMemory } from "./kernel.js";
 
-/** Indices of the Int32 control words at the start of the shared memory. */
+/**
+ * Indices of the Int32 control words at the start of the shared memory. softmax.wat's barrier
+ * and step functions read words 0, 1, 4, 5, 6 and 7 at these fixed places.
+ */
 export const Control = {
   /** Barrier number the main thread last arrived at. */
   seqMain: 0,
@@ -25,39 +30,55 @@ export const Control = {
   stopAt: 4,
   /** 1 when the worker failed. */
   failed: 5,
-  /** Current spin budget of awaitPeer, for the main thread (+0) and the worker (+1). */
+  /** Current spin budget of the barrier, for the main thread (+0) and the worker (+1). */
   spinBudget: 6,
   /** First of the Int32 arguments of a command. */
   args: 8,
-  /** First of the Float32 arguments of a command (same words, read as float32). */
-  floatArgs: 40,
   words: 64,
 } as const;
 
 export const Command = { train: 1, evaluate: 2, exit: 3 } as const;
 
-/** Arguments of Command.train, as offsets from Control.args / Control.floatArgs. */
-export const TrainArgs = {
+/**
+ * Byte offsets in the block of an epoch's arguments, one block per thread (the layout
+ * softmax.wat's main_step and worker_epoch read). Command.train passes the worker its block's
+ * address as argument 0.
+ */
+export const StepArgs = {
   images: 0,
-  labels: 1,
-  order: 2,
-  n: 3,
-  batch: 4,
-  base: 5,
-  x: 6,
-  g: 7,
-  w: 8,
-  bias: 9,
-  out: 10,
-  part: 11,
-  partStride: 12,
-  /** Running sums of tail averaging for this half, (10, 392) f64. */
-  sum: 13,
-  /** Values added to them per step: 3920, or 0 when not averaging. */
-  sumValues: 14,
-  lr: 0,
-  wd: 1,
-  eps: 2,
+  labels: 4,
+  order: 8,
+  n: 12,
+  batch: 16,
+  /** Barrier number before the epoch's first step. */
+  base: 20,
+  /** Partial logits: 2 step parities × 2 threads × (batch, 10). */
+  part: 24,
+  partStride: 28,
+  /** float32 */
+  lr: 32,
+  /** float32 */
+  wd: 36,
+  /** float32 */
+  eps: 40,
+  /** This thread's half: X (B, 392), dLogits (B, 12), W (10, 392), b, softmax_step's out. */
+  x: 44,
+  g: 48,
+  w: 52,
+  bias: 56,
+  out: 60,
+  /** Running sums of tail averaging for this half, (10, 392) f64, and values added per step (0: not averaging). */
+  sum: 64,
+  sumValues: 68,
+  /** Main thread only: half 1's X, W and sums when it runs both halves (x1 = 0 with two threads). */
+  x1: 72,
+  w1: 76,
+  sum1: 80,
+  /** Main thread only: softmax_step's scratch (the loss), Σ b (10) f64 and values added to it per step. */
+  scratch: 84,
+  biasSum: 88,
+  biasSumValues: 92,
+  bytes: 128,
 } as const;
 
 /** Arguments of Command.evaluate. */
@@ -66,96 +87,30 @@ export const EvaluateArgs = { images: 0, n: 1, base: 2, x: 3, w: 4, part: 5 } as
 /** Columns of the input in each thread's half. */
 export const HALF = 392;
 
-/**
- * Two-party barrier: publishes that this thread reached barrier `n`, then returns once the other
- * thread has reached it too. It first spins on the other thread's word (a step's hand-off is a
- * few µs, less than waking a sleeping thread), then sleeps in Atomics.wait. The spin budget
- * adapts, kept per thread in Control.spinBudget + mine: it doubles (up to `maxSpin` reads) when
- * spinning paid off and halves when it did not. On a busy machine, where the two threads often
- * share one core, spinning only steals time from the peer it waits for; the budget then shrinks
- * instead of turning every barrier into a long spin.
- */
-export function awaitPeer(ctrl: Int32Array, mine: number, other: number, n: number, maxSpin: number): void {
-  Atomics.store(ctrl, mine, n);
-  Atomics.notify(ctrl, mine);
-  const slot = 6 + mine; // Control.spinBudget + mine (a literal: this function is stringified into the worker)
-  const budget = ctrl[slot]! > 0 ? ctrl[slot]! : maxSpin;
-  for (let i = 0; i < budget; i++) {
-    if (Atomics.load(ctrl, other) >= n) {
-      ctrl[slot] = Math.min(maxSpin, budget * 2);
-      return;
-    }
-  }
-  ctrl[slot] = Math.max(16, budget >> 1);
-  for (;;) {
-    const seen = Atomics.load(ctrl, other);
-    if (seen >= n) return;
-    Atomics.wait(ctrl, other, seen);
-  }
-}
-
 export interface WorkerData {
   readonly module: CompiledModule;
   readonly memory: SharedMemory;
+  /** Reads of commandSeq before sleeping while waiting for a command. */
   readonly spin: number;
   readonly control: typeof Control;
   readonly command: typeof Command;
-  readonly trainArgs: typeof TrainArgs;
   readonly evaluateArgs: typeof EvaluateArgs;
   readonly half: number;
 }
 
-type Barrier = typeof awaitPeer;
-
 /**
  * The worker thread's loop: waits for a command, runs column half 1 of it, and meets the main
- * thread at the same barriers. Mirrors WasmBackend.trainEpoch / countCorrect step for step.
+ * thread at the same barriers. Mirrors WasmBackend.trainEpoch / countCorrect.
  */
-export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: string) => void): void {
-  const { memory, spin, control: C, command: Cmd, trainArgs: T, evaluateArgs: E, half } = data;
+export function workerLoop(data: WorkerData, post: (message: string) => void): void {
+  const { memory, spin, control: C, command: Cmd, evaluateArgs: E, half } = data;
   const WA = (
     globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, i: object) => { exports: unknown } } }
   ).WebAssembly;
   // biome-ignore lint/suspicious/noExplicitAny: the kernel's exports, typed in kernel.ts
   const k = new WA.Instance(data.module, { env: { memory } }).exports as any;
   const ctrl = new Int32Array(memory.buffer, 0, C.words);
-  const floats = new Float32Array(memory.buffer, 0, C.words);
   const arg = (i: number): number => ctrl[C.args + i]!;
-  const floatArg = (i: number): number => floats[C.floatArgs + i]!;
-  // The hot loops (an epoch, the wait for a command) are in small functions of their own: V8
-  // then optimises those, rather than recompiling this whole function on the stack (OSR), which
-  // took ~16 ms of a core while the main thread waited for this one.
-  const trainEpoch = (): void => {
-    const n = arg(T.n);
-    const batch = arg(T.batch);
-    const base = arg(T.base);
-    const steps = Math.ceil(n / batch);
-    const out = arg(T.out);
-    const finiteWord = new Int32Array(memory.buffer, out + 12, 1);
-    let final = base + steps + 1;
-    for (let s = 0; s < steps; s++) {
-      const start = s * batch;
-      const count = Math.min(batch, n - start);
-      const part0 = arg(T.part) + (s & 1) * 2 * arg(T.partStride);
-      const part1 = part0 + arg(T.partStride);
-      k.forward_partial(arg(T.images), arg(T.order), start, count, half, arg(T.w), arg(T.x), half * 4, part1);
-      barrier(ctrl, C.seqWorker, C.seqMain, base + s + 1, spin);
-      if (Atomics.load(ctrl, C.stopAt) === base + s + 1) {
-        final = 0; // that barrier was the main thread's last one
-        break;
-      }
-      const [bias, labels, order, g, eps] = [arg(T.bias), arg(T.labels), arg(T.order), arg(T.g), floatArg(T.eps)];
-      k.softmax_step(part0, part1, bias, labels, order, start, count, eps, g, out, 0); // no loss: the main thread reports it
-      if (finiteWord[0] !== 1) {
-        final = base + s + 2; // the main thread saw the same non-finite logits and stops too
-        break;
-      }
-      k.bias_update(g, count, bias, floatArg(T.lr));
-      k.backward_update(arg(T.x), count, g, arg(T.w), floatArg(T.lr), floatArg(T.wd));
-      k.accumulate(arg(T.w), arg(T.sum), arg(T.sumValues)); // no branch: see runSteps
-    }
-    if (final !== 0) barrier(ctrl, C.seqWorker, C.seqMain, final, spin);
-  };
   /** Waits until commandSeq moves past `seen` and returns it. Spins briefly first: commands often follow each other closely (an epoch, then the evaluation). */
   const nextCommand = (seen: number): number => {
     for (let i = 0; i < spin && Atomics.load(ctrl, C.commandSeq) === seen; i++);
@@ -174,10 +129,10 @@ export function workerLoop(data: WorkerData, barrier: Barrier, post: (message: s
         return;
       }
       if (command === Cmd.train) {
-        trainEpoch();
+        k.worker_epoch(arg(0)); // the whole epoch, its barriers included, in the kernel
       } else if (command === Cmd.evaluate) {
         k.forward_partial(arg(E.images), 0, 0, arg(E.n), half, arg(E.w), arg(E.x), 0, arg(E.part));
-        barrier(ctrl, C.seqWorker, C.seqMain, arg(E.base) + 1, spin);
+        k.await_peer(1, arg(E.base) + 1);
       }
     }
   } catch (error) {
@@ -198,8 +153,7 @@ export async function startWorker(data: WorkerData): Promise<Worker> {
   const source = `"use strict";
 const __name = (f) => f;
 const { workerData, parentPort } = require("node:worker_threads");
-const awaitPeer = ${awaitPeer.toString()};
-(${workerLoop.toString()})(workerData, awaitPeer, (m) => parentPort.postMessage(m));
+(${workerLoop.toString()})(workerData, (m) => parentPort.postMessage(m));
 `;
   const worker = new Worker(source, { eval: true, workerData: data });
   await new Promise<void>((resolve, reject) => {
