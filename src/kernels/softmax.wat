@@ -1,8 +1,9 @@
 ;; The hot path of softmax regression in WebAssembly with 128-bit SIMD: gather + forward, stable
 ;; softmax with cross-entropy and its gradient, backward + SGD update, and the evaluation count.
 ;; It is not the reference (src/model/softmax-regression.ts is, and the tests compare the two) and
-;; it does no I/O, no allocation and no threading: src/kernels/wasm-backend.ts lays out the shared
-;; memory and runs these functions on one or two threads.
+;; it does no I/O and no allocation: src/kernels/wasm-backend.ts lays out the shared memory and
+;; starts the threads; the kernel runs a step (main_step), the worker's epoch (worker_epoch) and
+;; the barrier between the two threads (await_peer) on that layout.
 ;;
 ;; Why WAT text and not AssemblyScript: the point of this file is control over what the engine
 ;; executes (which values stay in the 15 usable SIMD registers, the exact order of every float
@@ -26,6 +27,8 @@
 ;;   g    (B, 12)    dLogits = (P − Y)/B, row r at g + r*48 (lanes 10, 11 unused)
 ;;   bias (10)       read as 16 bytes + 8 bytes
 ;;   out             softmax_step writes: f64 loss sum at +0, i32 correct at +8, i32 finite at +12
+;;   0..255          the control words of worker.ts (barrier numbers, stop, failure, spin budgets)
+;;   args            an epoch's arguments per thread (worker.ts StepArgs; see main_step)
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
