@@ -23,7 +23,7 @@ import {
 import { Output, type Progress } from "./output.js";
 import { writePicture } from "./pictures.js";
 
-/** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (docs/readme/train.md). */
+/** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (README, "Training and evaluating"). */
 export const DEFAULT_AVERAGE = 1;
 
 interface TrainFlags extends DataOptions, BackendFlags {

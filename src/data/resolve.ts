@@ -5,7 +5,7 @@
 // A corrupt copy in the data directory is never used: it is reported as a warning event and
 // replaced by a verified copy from the next source; if there is none, loading fails naming it.
 // A copy read from a .gz is cached as the raw IDX file in the data directory, so the next start
-// skips gunzip (see docs/readme/data.md for the figures).
+// skips gunzip (see the README, "Measured load times").
 import { mkdir, rm } from "node:fs/promises";
 import { DataError } from "../errors.js";
 import type { FashionMnist, ImageSet } from "../types.js";
