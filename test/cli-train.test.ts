@@ -141,6 +141,17 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
     const { params } = await loadModel(out);
     const { test } = await loadFashionMnist({ dataDir, offline: true, onEvent: () => {} });
     expect((await evaluateModel(new ReferenceBackend(), params, test)).accuracy).toBe(last.test_acc);
+
+    // The wasm kernels, same flags and seed: every epoch's numbers agree with the reference's, and
+    // the final test accuracy is identical to 4 decimals (issue 5's bar for the fast path).
+    const wasmArgs = ["--epochs", "10", "--lr", "0.1", "--seed", "0", "--backend", "wasm", "--json"];
+    const w = runCli(["train", ...wasmArgs, "--out", join(dir, "bar-wasm.safetensors"), ...data()], { cwd: dir });
+    expect(w.status, w.stderr).toBe(0);
+    const wasmEpochs = events(w.stdout).slice(0, 10);
+    expect(wasmEpochs.map((e) => (e.test_acc as number).toFixed(4))).toEqual(
+      ev.slice(0, 10).map((e) => (e.test_acc as number).toFixed(4)),
+    );
+    expect(wasmEpochs.map((e) => e.train_loss)).toEqual(ev.slice(0, 10).map((e) => e.train_loss)); // both rounded to 4 decimals
   }, 300_000);
 
   it("prints one human line per epoch and the saved path; the same flags and seed give a byte-identical file", async () => {
