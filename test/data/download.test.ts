@@ -11,9 +11,9 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { copyFashionMnist, downloadFashionMnist, downloadFile, type FetchOptions } from "../../src/data/download.js";
 import type { DataEvent } from "../../src/data/events.js";
-import { DataError, DownloadError } from "../../src/errors.js";
+import { DownloadError } from "../../src/errors.js";
 import { type Handler, sendWithRange, serveFiles, startServer, type TestServer } from "../helpers/http-server.js";
-import { FAST_HTTP, syntheticDataset, writeDataset } from "../helpers/synthetic-dataset.js";
+import { FAST_HTTP, failure, syntheticDataset, writeDataset } from "../helpers/synthetic-dataset.js";
 
 const dataset = syntheticDataset();
 const trainImages = dataset.files[0]!;
@@ -57,15 +57,6 @@ async function expectValidFiles(): Promise<void> {
     expect(await readFile(join(dir, `${file.name}.gz`))).toEqual(Buffer.from(dataset.gz.get(file.name)!));
   }
   expect((await readdir(dir)).filter((name) => name.endsWith(".part") || name.endsWith(".lock"))).toEqual([]);
-}
-
-async function failure(promise: Promise<unknown>): Promise<DataError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(DataError);
-  return error as DataError;
 }
 
 describe("downloadFashionMnist", () => {

@@ -8,9 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DataEvent } from "../../src/data/events.js";
 import { CLASSES } from "../../src/data/fashion-mnist.js";
 import { type LoadOptions, loadFashionMnist } from "../../src/data/resolve.js";
-import { DataError } from "../../src/errors.js";
 import { serveFiles, startServer, type TestServer } from "../helpers/http-server.js";
-import { FAST_HTTP, syntheticDataset, writeDataset } from "../helpers/synthetic-dataset.js";
+import { FAST_HTTP, failure, syntheticDataset, writeDataset } from "../helpers/synthetic-dataset.js";
 
 const dataset = syntheticDataset();
 const [trainImages, trainLabels] = dataset.files;
@@ -49,15 +48,6 @@ function options(extra: Partial<LoadOptions> = {}): LoadOptions {
 const fileEvents = () => events.filter((event): event is Extract<DataEvent, { type: "file" }> => event.type === "file");
 const warnings = () =>
   events.filter((event) => event.type === "warning").map((event) => (event as { message: string }).message);
-
-async function failure(promise: Promise<unknown>): Promise<DataError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(DataError);
-  return error as DataError;
-}
 
 describe("loadFashionMnist", () => {
   it("loads both splits from raw files in the data directory", async () => {

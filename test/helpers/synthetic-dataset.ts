@@ -4,8 +4,10 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { expect } from "vitest";
 import type { FileSpec } from "../../src/data/fashion-mnist.js";
 import { encodeIdx } from "../../src/data/idx.js";
+import { DataError } from "../../src/errors.js";
 
 export interface SyntheticDataset {
   readonly files: readonly FileSpec[];
@@ -76,3 +78,13 @@ export const FAST_HTTP = {
   maxBackoffMs: 20,
   lockPollMs: 10,
 } as const;
+
+/** The DataError `promise` rejects with (the test fails if it resolves or rejects with anything else). */
+export async function failure(promise: Promise<unknown>): Promise<DataError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DataError);
+  return error as DataError;
+}
