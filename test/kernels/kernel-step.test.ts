@@ -67,7 +67,14 @@ function kernelFor(set: ImageSet, B: number) {
     }
     return w;
   };
-  return { k, memory, ptr, f32, load, weight };
+  /** One step's forward half: both threads' partial logits for rows order[start, start+B) (order 0: rows in place), then softmax_step. */
+  const forwardAndSoftmax = (order: number, start: number, B: number, eps: number) => {
+    for (const t of [0, 1] as const) {
+      k.forward_partial(ptr.images, order, start, B, t * HALF, ptr.w[t], ptr.x[t], HALF * 4, ptr.part[t]);
+    }
+    k.softmax_step(ptr.part[0], ptr.part[1], ptr.bias, ptr.labels, order, start, B, eps, ptr.g, ptr.out, ptr.scratch);
+  };
+  return { k, memory, ptr, f32, load, weight, forwardAndSoftmax };
 }
 
 describe.each([64, 5])("one step of the wasm kernel against the reference, batch %i", (B) => {
@@ -96,22 +103,7 @@ describe.each([64, 5])("one step of the wasm kernel against the reference, batch
   const h = kernelFor(set, B);
   h.load(params);
   new Uint32Array(h.memory.buffer, h.ptr.order, set.count).set(order);
-  for (const t of [0, 1] as const) {
-    h.k.forward_partial(h.ptr.images, h.ptr.order, start, B, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
-  }
-  h.k.softmax_step(
-    h.ptr.part[0],
-    h.ptr.part[1],
-    h.ptr.bias,
-    h.ptr.labels,
-    h.ptr.order,
-    start,
-    B,
-    eps,
-    h.ptr.g,
-    h.ptr.out,
-    h.ptr.scratch,
-  );
+  h.forwardAndSoftmax(h.ptr.order, start, B, eps);
 
   it("gathers the batch as the reference does (pixels / 255 within 1 ulp of float32)", () => {
     const x = new Float32Array(B * D);
@@ -188,21 +180,7 @@ describe("kernel edge cases", () => {
     const B = 6;
     const h = kernelFor(set, B);
     h.load(params);
-    for (const t of [0, 1] as const)
-      h.k.forward_partial(h.ptr.images, 0, 0, B, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
-    h.k.softmax_step(
-      h.ptr.part[0],
-      h.ptr.part[1],
-      h.ptr.bias,
-      h.ptr.labels,
-      0,
-      0,
-      B,
-      0,
-      h.ptr.g,
-      h.ptr.out,
-      h.ptr.scratch,
-    );
+    h.forwardAndSoftmax(0, 0, B, 0);
     const X = new Float32Array(B * D);
     const labels = new Uint8Array(B);
     gatherBatch(X, labels, set, Uint32Array.from([0, 1, 2, 3, 4, 5]), 0, B);
@@ -222,21 +200,7 @@ describe("kernel edge cases", () => {
     params.bias[4] = Number.POSITIVE_INFINITY;
     const h = kernelFor(set, 4);
     h.load(params);
-    for (const t of [0, 1] as const)
-      h.k.forward_partial(h.ptr.images, 0, 0, 4, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
-    h.k.softmax_step(
-      h.ptr.part[0],
-      h.ptr.part[1],
-      h.ptr.bias,
-      h.ptr.labels,
-      0,
-      0,
-      4,
-      0,
-      h.ptr.g,
-      h.ptr.out,
-      h.ptr.scratch,
-    );
+    h.forwardAndSoftmax(0, 0, 4, 0);
     expect(new Int32Array(h.memory.buffer, h.ptr.out + 12, 1)[0]).toBe(0);
   });
 
