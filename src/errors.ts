@@ -32,8 +32,24 @@ export class ModelFileError extends SoftmaxError {}
 /** An input image cannot be read. */
 export class ImageError extends SoftmaxError {}
 
-/** The loss became NaN or Infinity. */
-export class DivergenceError extends SoftmaxError {}
+/**
+ * The loss became NaN or Infinity at `step` of `steps` (of `epoch`, when the training loop knows
+ * it). One constructor for every backend and the loop, so the message reads the same everywhere.
+ */
+export class DivergenceError extends SoftmaxError {
+  constructor(
+    readonly loss: number,
+    readonly step: number,
+    readonly steps: number,
+    lr: number,
+    readonly epoch?: number,
+  ) {
+    const where = epoch === undefined ? "" : ` in epoch ${epoch}`;
+    super(`training diverged${where}: the loss became ${loss} at step ${step} of ${steps}`, {
+      hint: `try a smaller --lr than ${lr}`,
+    });
+  }
+}
 
 /** The user pressed Ctrl-C; work done so far has been saved (exit status 130). */
 export class InterruptedError extends SoftmaxError {}

@@ -302,10 +302,7 @@ export class WasmBackend implements Backend {
     this.paramsOut(params);
     if (average !== undefined) this.sumsOut(average, run.applied);
     if (run.diverged !== null) {
-      throw new DivergenceError(
-        `training diverged: the loss became ${run.diverged.loss} at step ${run.diverged.step} of ${steps}`,
-        { hint: `try a smaller --lr than ${options.lr}` },
-      );
+      throw new DivergenceError(run.diverged.loss, run.diverged.step, steps, options.lr);
     }
     return { lossSum: run.lossSum, correct: run.correct, count: run.count, stopped: run.stopped };
   }

@@ -82,9 +82,7 @@ export class ReferenceBackend implements Backend {
       // Stop before applying an update computed from a NaN/Infinity loss: the parameters keep
       // the last finite values, and the caller reports the divergence.
       if (!Number.isFinite(stepLoss)) {
-        throw new DivergenceError(`training diverged: the loss became ${stepLoss} at step ${step + 1} of ${steps}`, {
-          hint: `try a smaller --lr than ${options.lr}`,
-        });
+        throw new DivergenceError(stepLoss, step + 1, steps, options.lr);
       }
       const stepCorrect = countCorrect(buf.logits, buf.labels, B);
       linearBackward(buf.dW, buf.db, buf.dLogits, buf.X, B);

@@ -125,10 +125,6 @@ export async function trainEpoch(
   const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
   const steps = Math.ceil(order.length / batchSize);
   let diverged: { loss: number; step: number } | null = null as { loss: number; step: number } | null;
-  const diverge = (loss: string, at: number) =>
-    new DivergenceError(`training diverged: the loss became ${loss} at step ${at} of ${steps}`, {
-      hint: `try a smaller --lr than ${step.lr}`,
-    });
   // Backends stop before applying an update from a non-finite loss and throw; a backend that
   // only reports such a loss is stopped here after that step.
   const sums = await backend.trainEpoch(
@@ -147,9 +143,9 @@ export async function trainEpoch(
     },
     average,
   );
-  if (diverged !== null) throw diverge(String(diverged.loss), diverged.step);
+  if (diverged !== null) throw new DivergenceError(diverged.loss, diverged.step, steps, step.lr);
   metric.add(sums.lossSum, sums.correct, sums.count);
-  if (!Number.isFinite(metric.get(0))) throw diverge(String(metric.get(0)), steps);
+  if (!Number.isFinite(metric.get(0))) throw new DivergenceError(metric.get(0), steps, steps, step.lr);
   const count = metric.get(2);
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
@@ -204,11 +200,7 @@ export async function train(
     } catch (error) {
       // Name the epoch, and the --lr the user gave (not this epoch's scheduled rate).
       if (!(error instanceof DivergenceError)) throw error;
-      const detail = error.message.replace(/^training diverged: /, "");
-      throw new DivergenceError(`training diverged in epoch ${e + 1}: ${detail}`, {
-        hint: `try a smaller --lr than ${options.lr}`,
-        cause: error,
-      });
+      throw new DivergenceError(error.loss, error.step, error.steps, options.lr, e + 1);
     }
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
