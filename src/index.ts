@@ -9,11 +9,8 @@ export { CLASSES, DEFAULT_MIRRORS, FASHION_MNIST_FILES } from "./data/fashion-mn
 export { type IdxArray, parseIdx } from "./data/idx.js";
 export { type LoadOptions, loadFashionMnist, SYSTEM_DATA_DIR } from "./data/resolve.js";
 export * from "./errors.js";
-export { renderConfusionHeatmap } from "./io/heatmap.js";
-export { readImageInput } from "./io/image-input.js";
-export { renderTrainingCurves } from "./io/plot.js";
-export { renderPredictions, renderWeightTemplates, showImages } from "./io/png.js";
-export { decodeSafetensors, encodeSafetensors, loadModel, saveModel } from "./io/safetensors.js";
+export { writeFileAtomic } from "./fs/atomic-write.js";
+export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export { Rng } from "./model/rng.js";
 export { sgdStep } from "./model/sgd.js";
 export {
@@ -27,6 +24,23 @@ export {
   squaredError,
   squaredErrorBackward,
 } from "./model/softmax-regression.js";
+export { checkWritable, loadModel, saveModel } from "./model-file/model-file.js";
+export { decodeSafetensors, encodeSafetensors } from "./model-file/safetensors.js";
+export { MAX_CANVAS_PIXELS } from "./pictures/canvas.js";
+export {
+  DEFAULT_SCALE,
+  type GridItem,
+  type GridOptions,
+  gridSize,
+  inputPicture,
+  itemPicture,
+  type Picture,
+  showImages,
+} from "./pictures/grid.js";
+export { renderConfusionHeatmap } from "./pictures/heatmap.js";
+export { renderTrainingCurves } from "./pictures/plot.js";
+export { type PredictionCell, predictionItem, renderPredictions } from "./pictures/predictions.js";
+export { renderWeightTemplates } from "./pictures/weights.js";
 export { Accumulator } from "./train/accumulator.js";
 export { type Evaluation, evaluateModel } from "./train/evaluate.js";
 export { evaluateAccuracy, type TrainOptions, type TrainResult, train, trainEpoch } from "./train/loop.js";

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeModel, saveModel } from "../src/io/safetensors.js";
 import { initParams } from "../src/model/softmax-regression.js";
+import { encodeModel, saveModel } from "../src/model-file/model-file.js";
 import {
   assertBuilt,
   CLASS_NAMES,

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderConfusionHeatmap } from "../src/io/heatmap.js";
-import { renderTrainingCurves } from "../src/io/plot.js";
+import { renderConfusionHeatmap } from "../src/pictures/heatmap.js";
+import { renderTrainingCurves } from "../src/pictures/plot.js";
 import { assertBuilt, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 import { decodeRgba } from "./helpers/raw-png.js";
 

@@ -6,8 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SCALE, gridPictureOrigin, itemPicture, predictionItem } from "../src/io/png.js";
-import { saveModel } from "../src/io/safetensors.js";
+import { saveModel } from "../src/model-file/model-file.js";
+import { DEFAULT_SCALE, gridPictureOrigin, itemPicture } from "../src/pictures/grid.js";
+import { predictionItem } from "../src/pictures/predictions.js";
 import type { Params } from "../src/types.js";
 import {
   assertBuilt,

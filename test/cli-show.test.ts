@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_SCALE, diverging, gridPictureOrigin, gridSize, itemPicture } from "../src/io/png.js";
-import { saveModel } from "../src/io/safetensors.js";
+import { saveModel } from "../src/model-file/model-file.js";
+import { DEFAULT_SCALE, gridPictureOrigin, gridSize, itemPicture } from "../src/pictures/grid.js";
+import { diverging } from "../src/pictures/weights.js";
 import { assertBuilt, CLASS_NAMES, readRealIdx, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 import { decodeRgba } from "./helpers/raw-png.js";
 

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFashionMnist } from "../src/data/resolve.js";
-import { loadModel } from "../src/io/safetensors.js";
 import { ReferenceBackend } from "../src/model/reference-backend.js";
+import { loadModel } from "../src/model-file/model-file.js";
 import { evaluateModel } from "../src/train/evaluate.js";
 import { assertBuilt, BIN, CLASS_NAMES, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 

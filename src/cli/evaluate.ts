@@ -3,8 +3,7 @@
 // `evaluation` object with --json). Formatting only; the numbers come from train/evaluate.ts.
 import type { Command } from "commander";
 import { createBackend } from "../backend.js";
-import { renderConfusionHeatmap } from "../io/heatmap.js";
-import { loadModel } from "../io/safetensors.js";
+import { loadModel, renderConfusionHeatmap } from "../index.js";
 import { type Evaluation, evaluateModel } from "../train/evaluate.js";
 import { NUM_CLASSES } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";

@@ -5,8 +5,14 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { CLASSES } from "../data/fashion-mnist.js";
 import { SoftmaxError, UsageError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
-import { DEFAULT_SCALE, type GridItem, type GridOptions, gridSize, MAX_CANVAS_PIXELS } from "../io/png.js";
+import {
+  DEFAULT_SCALE,
+  type GridItem,
+  type GridOptions,
+  gridSize,
+  MAX_CANVAS_PIXELS,
+  writeFileAtomic,
+} from "../index.js";
 import { NUM_CLASSES } from "../types.js";
 import { integerAtLeast } from "./options.js";
 import type { Output } from "./output.js";

@@ -5,9 +5,15 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { ImageError, UsageError } from "../errors.js";
-import { readImageInput } from "../io/image-input.js";
-import { inputPicture, itemPicture, type PredictionCell, predictionItem, renderPredictions } from "../io/png.js";
-import { loadModel } from "../io/safetensors.js";
+import {
+  inputPicture,
+  itemPicture,
+  loadModel,
+  type PredictionCell,
+  predictionItem,
+  readImageInput,
+  renderPredictions,
+} from "../index.js";
 import { predictProbabilities } from "../model/softmax-regression.js";
 import { NUM_CLASSES, NUM_INPUTS, type SplitName } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";

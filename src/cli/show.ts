@@ -3,8 +3,7 @@
 // writing only; drawing lives in src/io/png.ts.
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
-import { itemPicture, renderWeightTemplates, showImages } from "../io/png.js";
-import { loadModel } from "../io/safetensors.js";
+import { itemPicture, loadModel, renderWeightTemplates, showImages } from "../index.js";
 import { NUM_INPUTS, type SplitName } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";

@@ -4,8 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createBackend } from "../backend.js";
 import { InterruptedError } from "../errors.js";
-import { renderTrainingCurves } from "../io/plot.js";
-import { checkWritable, loadModel, saveModel } from "../io/safetensors.js";
+import { checkWritable, loadModel, renderTrainingCurves, saveModel } from "../index.js";
 import { initParams } from "../model/softmax-regression.js";
 import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../train/loop.js";
 import { readTrainingRecord, trainingMetadata } from "../train/metadata.js";

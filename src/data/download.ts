@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import { type Dispatcher, EnvHttpProxyAgent, request } from "undici";
 import { DataError, DownloadError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import { VERSION } from "../version.js";
 import type { DataEventHandler, FileOrigin } from "./events.js";
 import { DEFAULT_MIRRORS, FASHION_MNIST_FILES, type FileSpec, mirrorUrl } from "./fashion-mnist.js";

@@ -9,7 +9,7 @@ import type { BigIntStats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import type { FileSpec } from "./fashion-mnist.js";
 import { readWholeWithStat, storedByteCap, verifiedPayload } from "./payload.js";
 

@@ -8,7 +8,7 @@ import {
   niceStep,
   renderTrainingCurves,
   valueAxis,
-} from "../../src/io/plot.js";
+} from "../../src/pictures/plot.js";
 import { type DecodedRgba, decodeRgba } from "../helpers/raw-png.js";
 
 const SERIES_COLORS = {

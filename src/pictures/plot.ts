@@ -1,17 +1,10 @@
 // Training curves as a PNG: d2l §3.6's Animator (train loss, train acc, test acc against epoch, with
 // axes, ticks, grid and legend) drawn once per call from the history so far. A pure function of its
 // inputs; `softmax train --plot` rewrites the file after each epoch. No file I/O, no training here.
+
+import { Canvas, type Color, drawPolyline, drawText, drawTextCentered, MUTED_COLOR, TEXT_COLOR } from "./canvas.js";
+import { encodePng } from "./encode-png.js";
 import { GLYPH_HEIGHT, textWidth } from "./font.js";
-import {
-  Canvas,
-  type Color,
-  drawPolyline,
-  drawText,
-  drawTextCentered,
-  encodePng,
-  MUTED_COLOR,
-  TEXT_COLOR,
-} from "./png.js";
 
 /** One point of the Animator: the metrics of one finished epoch. */
 export interface EpochPoint {

@@ -1,7 +1,7 @@
 // The confusion heatmap: decode the picture and check that cells are shaded by their row's fraction,
 // that counts and class names are drawn, and that nested and flat matrices give the same bytes.
 import { describe, expect, it } from "vitest";
-import { blues, renderConfusionHeatmap } from "../../src/io/heatmap.js";
+import { blues, renderConfusionHeatmap } from "../../src/pictures/heatmap.js";
 import { CLASS_NAMES } from "../helpers/pictures-cli.js";
 import { decodeRgba } from "../helpers/raw-png.js";
 

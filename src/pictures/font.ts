@@ -1,7 +1,7 @@
 // The project's own bitmap font: printable ASCII (0x20..0x7E) in a 6×10 cell, drawn here as data.
 // Each glyph is 5 columns × 9 rows ('#' = ink): rows 0..6 hold capitals and digits, rows 2..6 the
 // x-height, rows 7..8 descenders; the sixth column and tenth row are the gap to the next cell.
-// This file only describes glyphs and measures text; drawing onto pixels lives in png.ts.
+// This file only describes glyphs and measures text; drawing onto pixels lives in canvas.ts.
 
 /** Width of one character cell in pixels at scale 1, including the 1-pixel gap. */
 export const GLYPH_WIDTH = 6;

@@ -12,7 +12,7 @@ import {
   textHeight,
   textWidth,
   truncateMiddle,
-} from "../../src/io/font.js";
+} from "../../src/pictures/font.js";
 
 const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
 

@@ -2,8 +2,10 @@
 // holding its count and shaded by the fraction of its row (so every class's recall reads the same way,
 // whatever its size), class names on both axes. A pure function of its inputs; counting the matrix is
 // the evaluator's job and writing the file the CLI's.
+
+import { Canvas, type Color, drawText, drawTextCentered, drawTextUp, TEXT_COLOR, WHITE } from "./canvas.js";
+import { encodePng } from "./encode-png.js";
 import { GLYPH_HEIGHT, INK_HEIGHT, textWidth } from "./font.js";
-import { Canvas, type Color, drawText, drawTextCentered, drawTextUp, encodePng, TEXT_COLOR, WHITE } from "./png.js";
 
 /** Counts with rows = true class and columns = predicted class: nested rows, or one flat row-major array. */
 export type ConfusionMatrix = readonly (readonly number[])[] | ArrayLike<number>;

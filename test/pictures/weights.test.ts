@@ -1,0 +1,35 @@
+// The weight templates: each row of W in the diverging colour map, scaled by its largest |w|.
+import { describe, expect, it } from "vitest";
+import { gridPictureOrigin, itemPicture } from "../../src/pictures/grid.js";
+import { diverging, renderWeightTemplates } from "../../src/pictures/weights.js";
+import { decodeRgba } from "../helpers/raw-png.js";
+
+describe("renderWeightTemplates", () => {
+  const classes = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+
+  it("maps each row of W to blue (negative), white (zero) and red (positive), scaled by its largest |w|", () => {
+    const weight = new Float32Array(10 * 784);
+    for (let c = 0; c < 10; c++) {
+      weight[c * 784] = -(c + 1); // top-left pixel: the most negative value of the row
+      weight[c * 784 + 1] = (c + 1) / 2; // half of the largest
+      weight[c * 784 + 2] = c + 1; // the largest
+    }
+    const items = classes.map((name) => ({ picture: itemPicture(new Uint8Array(784)), title: [{ text: name }] }));
+    const decoded = decodeRgba(renderWeightTemplates(weight, classes, { scale: 2 }));
+    for (const c of [0, 9]) {
+      const origin = gridPictureOrigin(items, c, { scale: 2 });
+      expect(decoded.at(origin.x, origin.y)).toEqual([...diverging(-1)]);
+      expect(decoded.at(origin.x + 2, origin.y)).toEqual([...diverging(0.5)]);
+      expect(decoded.at(origin.x + 4, origin.y)).toEqual([...diverging(1)]);
+      expect(decoded.at(origin.x + 10, origin.y + 10)).toEqual([255, 255, 255]);
+    }
+    const [r, , b] = diverging(1);
+    expect(r).toBeGreaterThan(b);
+    const [r2, , b2] = diverging(-1);
+    expect(b2).toBeGreaterThan(r2);
+  });
+
+  it("rejects a weight of the wrong size", () => {
+    expect(() => renderWeightTemplates(new Float32Array(784), classes)).toThrow(RangeError);
+  });
+});
