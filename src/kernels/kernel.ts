@@ -35,9 +35,9 @@ export interface KernelExports {
   count_correct(part0: number, part1: number, bias: number, labels: number, count: number, predicted: number): number;
   /** Barrier: thread `mine` (0 main, 1 worker) reached barrier n; returns once the other has too. */
   await_peer(mine: number, n: number): void;
-  /** Step s of the epoch whose arguments (worker.ts StepArgs) are at args: 1 applied, 0 non-finite logits, −1 worker failed. */
+  /** Step s of the epoch whose arguments (abi.ts StepArgs) are at args: 1 applied, 0 non-finite logits, −1 worker failed. */
   main_step(args: number, s: number): number;
-  /** The worker's whole epoch (worker.ts StepArgs at args). */
+  /** The worker's whole epoch (abi.ts StepArgs at args). */
   worker_epoch(args: number): void;
   log(x: number): number;
 }

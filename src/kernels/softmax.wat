@@ -19,16 +19,20 @@
 ;; which both threads compute redundantly from the same inputs, so the only hand-off per step is
 ;; the partial logits.
 ;;
-;; Layouts (byte pointers into the shared memory, all f32 little-endian):
+;; Memory: the layout is the kernel's ABI, defined once in src/kernels/abi.ts; every ${NAME}
+;; below is one of its WAT_CONSTANTS, filled in by scripts/build-wasm.js before assembly (byte
+;; offsets and row sizes; 16, 32 … within a row are its vectors). Buffers (byte pointers, f32
+;; little-endian unless said):
 ;;   images (N, 784) u8, labels (N) u8, order (N) u32
-;;   w    (10, 392)  one half of W, row o at w + o*1568
-;;   x    (B, 392)   one half of the batch, row r at x + r*xstride (xstride 0 = one scratch row)
-;;   part (B, 10)    partial logits, row r at part + r*40
-;;   g    (B, 12)    dLogits = (P − Y)/B, row r at g + r*48 (lanes 10, 11 unused)
+;;   w    (10, 392)  one half of W, row o at w + o·W_ROW_BYTES
+;;   x    (B, 392)   one half of the batch, row r at x + r·xstep (X_ROW_BYTES, or 0 = one scratch row)
+;;   part (B, 10)    partial logits, row r at part + r·PART_ROW_BYTES
+;;   g    (B, 12)    dLogits = (P − Y)/B, row r at g + r·G_ROW_BYTES (lanes 10, 11 unused)
 ;;   bias (10)       read as 16 bytes + 8 bytes
-;;   out             softmax_step writes: f64 loss sum at +0, i32 correct at +8, i32 finite at +12
-;;   0..255          the control words of worker.ts (barrier numbers, stop, failure, spin budgets)
-;;   args            an epoch's arguments per thread (worker.ts StepArgs; see main_step)
+;;   out             softmax_step's results: f64 loss sum at OUT_LOSS, i32 correct at OUT_CORRECT,
+;;                   i32 "every logit finite" at OUT_FINITE
+;;   control words   at the start of memory (abi.ts Control: barrier numbers, stop, failure, spin budgets)
+;;   args            an epoch's arguments per thread (abi.ts StepArgs; see main_step)
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -104,7 +108,7 @@
   (func $row (param $images i32) (param $order i32) (param $index i32) (param $col0 i32) (result i32)
     (if (local.get $order)
       (then (local.set $index (i32.load (i32.add (local.get $order) (i32.shl (local.get $index) (i32.const 2)))))))
-    (i32.add (i32.add (local.get $images) (i32.mul (local.get $index) (i32.const 784))) (local.get $col0)))
+    (i32.add (i32.add (local.get $images) (i32.mul (local.get $index) (i32.const ${IMAGE_ROW_BYTES}))) (local.get $col0)))
 
   ;; Reads one byte of each 64-byte line of the 392 bytes at p. Shuffled rows are far apart in
   ;; memory, so their first reads miss the caches; touching the next rows' lines together lets
@@ -113,7 +117,7 @@
     (i32.or (i32.or (i32.or (i32.load8_u offset=0 (local.get $p)) (i32.load8_u offset=64 (local.get $p)))
                     (i32.or (i32.load8_u offset=128 (local.get $p)) (i32.load8_u offset=192 (local.get $p))))
             (i32.or (i32.or (i32.load8_u offset=256 (local.get $p)) (i32.load8_u offset=320 (local.get $p)))
-                    (i32.or (i32.load8_u offset=384 (local.get $p)) (i32.load8_u offset=391 (local.get $p))))))
+                    (i32.or (i32.load8_u offset=384 (local.get $p)) (i32.load8_u offset=${HALF - 1} (local.get $p))))))
 
   ;; x[r] (392) ← images[n, col0 : col0+392] / 255 for n = order[start + r] (or start + r when
   ;; order is 0): 8 bytes → 2 × f32x4 per iteration.
@@ -127,7 +131,7 @@
         (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $v))) (local.get $scale)))
       (v128.store offset=16 (local.get $p)
         (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $v))) (local.get $scale)))
-      (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const 392)))))
+      (br_if $convert (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 8))) (i32.const ${HALF})))))
 
   ;; part[r, o], part[r, o+1] for the 4 rows r..r+3 whose x rows are consecutive at x, against
   ;; the two w rows at w: 8 dot products of length 392, 8 accumulators. V8 keeps 15 SIMD
@@ -143,11 +147,11 @@
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (loop $dot
       (local.set $w0 (v128.load offset=0 (i32.add (local.get $w) (local.get $k))))
-      (local.set $w1 (v128.load offset=1568 (i32.add (local.get $w) (local.get $k))))
+      (local.set $w1 (v128.load offset=${W_ROW_BYTES} (i32.add (local.get $w) (local.get $k))))
       (local.set $x0 (v128.load offset=0 (i32.add (local.get $x) (local.get $k))))
-      (local.set $x1 (v128.load offset=1568 (i32.add (local.get $x) (local.get $k))))
-      (local.set $x2 (v128.load offset=3136 (i32.add (local.get $x) (local.get $k))))
-      (local.set $x3 (v128.load offset=4704 (i32.add (local.get $x) (local.get $k))))
+      (local.set $x1 (v128.load offset=${X_ROW_BYTES} (i32.add (local.get $x) (local.get $k))))
+      (local.set $x2 (v128.load offset=${2 * X_ROW_BYTES} (i32.add (local.get $x) (local.get $k))))
+      (local.set $x3 (v128.load offset=${3 * X_ROW_BYTES} (i32.add (local.get $x) (local.get $k))))
       (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $x0) (local.get $w0))))
       (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $x0) (local.get $w1))))
       (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $x1) (local.get $w0))))
@@ -156,7 +160,7 @@
       (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $x2) (local.get $w1))))
       (local.set $a30 (f32x4.add (local.get $a30) (f32x4.mul (local.get $x3) (local.get $w0))))
       (local.set $a31 (f32x4.add (local.get $a31) (f32x4.mul (local.get $x3) (local.get $w1))))
-      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const 1568))))
+      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const ${X_ROW_BYTES}))))
     ;; $hsum4 written out for rows (0, 1) and (2, 3): a call here would make V8 spill the
     ;; accumulators inside the loop
     (local.set $x0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a00) (local.get $a01)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a00) (local.get $a01))))
@@ -166,9 +170,9 @@
     (local.set $x3 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a30) (local.get $a31)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a30) (local.get $a31))))
     (local.set $x2 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $x2) (local.get $x3)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $x2) (local.get $x3))))
     (v128.store64_lane offset=0 0 (local.get $out) (local.get $x0))
-    (v128.store64_lane offset=40 1 (local.get $out) (local.get $x0))
-    (v128.store64_lane offset=80 0 (local.get $out) (local.get $x2))
-    (v128.store64_lane offset=120 1 (local.get $out) (local.get $x2)))
+    (v128.store64_lane offset=${PART_ROW_BYTES} 1 (local.get $out) (local.get $x0))
+    (v128.store64_lane offset=${2 * PART_ROW_BYTES} 0 (local.get $out) (local.get $x2))
+    (v128.store64_lane offset=${3 * PART_ROW_BYTES} 1 (local.get $out) (local.get $x2)))
 
   ;; part[r, o..o+4] for one row against the 5 w rows at w (the rows left over after blocks of 4).
   (func $dot1x5 (param $x i32) (param $w i32) (param $out i32)
@@ -176,11 +180,11 @@
     (loop $dot
       (local.set $xv (v128.load (i32.add (local.get $x) (local.get $k))))
       (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (i32.add (local.get $w) (local.get $k))))))
-      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=1568 (i32.add (local.get $w) (local.get $k))))))
-      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=3136 (i32.add (local.get $w) (local.get $k))))))
-      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=4704 (i32.add (local.get $w) (local.get $k))))))
-      (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=6272 (i32.add (local.get $w) (local.get $k))))))
-      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const 1568))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=${W_ROW_BYTES} (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load offset=${2 * W_ROW_BYTES} (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load offset=${3 * W_ROW_BYTES} (i32.add (local.get $w) (local.get $k))))))
+      (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xv) (v128.load offset=${4 * W_ROW_BYTES} (i32.add (local.get $w) (local.get $k))))))
+      (br_if $dot (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (i32.const ${X_ROW_BYTES}))))
     ;; $hsum4 and $hsum written out (see $dot4x2)
     (local.set $a0 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a1)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a1))))
     (local.set $a2 (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a2) (local.get $a3)) (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a2) (local.get $a3))))
@@ -195,7 +199,7 @@
   ;; Each dot product keeps 4 lane sums over k ≡ lane (mod 4), added as (s0 + s1) + (s2 + s3),
   ;; whichever block computes it (so the results do not depend on how rows fall into blocks).
   ;; Rows go in blocks of 4, the rest one at a time. The x rows of a block start at
-  ;; x + r·xstep: xstep = 1568 keeps every row (for the backward pass), 0 reuses 4 scratch rows
+  ;; x + r·xstep: xstep = X_ROW_BYTES keeps every row (for the backward pass), 0 reuses 4 scratch rows
   ;; (evaluation).
   (func $forward_partial (export "forward_partial")
     (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $col0 i32)
@@ -218,12 +222,12 @@
         (local.set $i (i32.const 0))
         (loop $gather_rows
           (call $gather (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (i32.add (local.get $r) (local.get $i))) (local.get $col0))
-                        (i32.add (local.get $xr) (i32.mul (local.get $i) (i32.const 1568))))
+                        (i32.add (local.get $xr) (i32.mul (local.get $i) (i32.const ${X_ROW_BYTES}))))
           (br_if $gather_rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 4))))
-        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
         (local.set $o (i32.const 0))
         (loop $pairs
-          (call $dot4x2 (local.get $xr) (i32.add (local.get $w) (i32.mul (local.get $o) (i32.const 1568)))
+          (call $dot4x2 (local.get $xr) (i32.add (local.get $w) (i32.mul (local.get $o) (i32.const ${W_ROW_BYTES})))
                         (i32.add (local.get $pr) (i32.shl (local.get $o) (i32.const 2))))
           (br_if $pairs (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 2))) (i32.const 10))))
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
@@ -234,13 +238,13 @@
         (local.set $xr (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $xstep))))
         (call $gather (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (local.get $r)) (local.get $col0))
                       (local.get $xr))
-        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $pr (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
         (call $dot1x5 (local.get $xr) (local.get $w) (local.get $pr))
-        (call $dot1x5 (local.get $xr) (i32.add (local.get $w) (i32.const 7840)) (i32.add (local.get $pr) (i32.const 20)))
+        (call $dot1x5 (local.get $xr) (i32.add (local.get $w) (i32.const ${5 * W_ROW_BYTES})) (i32.add (local.get $pr) (i32.const 20)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rest)))
-    ;; keep the touches alive: a store of their bytes to the scratch word 63 of the control block
-    (i32.store (i32.const 252) (local.get $sink)))
+    ;; keep the touches alive: a store of their bytes to the control block's sink word
+    (i32.store (i32.const ${CONTROL_SINK}) (local.get $sink)))
 
   ;; For rows r < count, logits z (10) = (part0[r] + part1[r]) + b, then
   ;;   P = softmax(z) with the row max subtracted,  Y = (1−ε)·onehot(label) + ε/10,
@@ -281,7 +285,7 @@
     (local.set $ybase (f32x4.splat (f32.div (local.get $eps) (f32.const 10))))
     (local.set $yhot (f32x4.splat (f32.sub (f32.const 1) (local.get $eps))))
     (local.set $bsize (f32x4.splat (f32.convert_i32_u (local.get $count))))
-    (local.set $end (i32.add (local.get $g) (i32.mul (local.get $count) (i32.const 48))))
+    (local.set $end (i32.add (local.get $g) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))
     ;; pass 1: g[r] ← z − m; with scratch also the argmax count and scratch[r] ← (·, z_label, m, Σ z)
     (local.set $p0 (local.get $part0))
     (local.set $p1 (local.get $part1))
@@ -329,11 +333,11 @@
               (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $z0)) (f32x4.extract_lane 2 (local.get $z0)))
                                 (f32.add (f32x4.extract_lane 0 (local.get $z1)) (f32x4.extract_lane 2 (local.get $z1))))
                        (f32.add (f32x4.extract_lane 0 (local.get $z2)) (f32x4.extract_lane 1 (local.get $z2)))))
-            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (local.set $p0 (i32.add (local.get $p0) (i32.const 40)))
-        (local.set $p1 (i32.add (local.get $p1) (i32.const 40)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const ${PART_ROW_BYTES})))
+        (local.set $p1 (i32.add (local.get $p1) (i32.const ${PART_ROW_BYTES})))
+        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br $rows1)))
     ;; pass 2: g ← e^g, 4 lanes at a time (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
     ;; polynomial, 2^n from the exponent bits; relative error ~1e-7). x is clamped to
@@ -420,9 +424,9 @@
         (if (local.get $scratch)
           (then
             (f32.store (local.get $sp) (local.get $s))
-            (local.set $sp (i32.add (local.get $sp) (i32.const 16)))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br $rows3)))
     ;; pass 4: loss = Σ ln s − Σ [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)], rows in order,
     ;; in float64. The ln of the product of up to 256 rows' s (each in [1, 10], so the product is
@@ -430,14 +434,14 @@
     (if (local.get $scratch)
       (then
         (local.set $sp (local.get $scratch))
-        (local.set $end (i32.add (local.get $scratch) (i32.shl (local.get $count) (i32.const 4))))
+        (local.set $end (i32.add (local.get $scratch) (i32.mul (local.get $count) (i32.const ${SCRATCH_ROW_BYTES}))))
         (local.set $hot (f64.promote_f32 (f32.sub (f32.const 1) (local.get $eps))))
         (local.set $base (f64.div (f64.promote_f32 (local.get $eps)) (f64.const 10)))
         (block $done4
           (loop $chunks
             (br_if $done4 (i32.ge_u (local.get $sp) (local.get $end)))
-            (local.set $chunkEnd (select (local.get $end) (i32.add (local.get $sp) (i32.const 4096))
-                                         (i32.lt_u (i32.sub (local.get $end) (local.get $sp)) (i32.const 4096))))
+            (local.set $chunkEnd (select (local.get $end) (i32.add (local.get $sp) (i32.const ${256 * SCRATCH_ROW_BYTES}))
+                                         (i32.lt_u (i32.sub (local.get $end) (local.get $sp)) (i32.const ${256 * SCRATCH_ROW_BYTES}))))
             (local.set $prod (f64.const 1))
             (loop $rows4
               (local.set $prod (f64.mul (local.get $prod) (f64.promote_f32 (f32.load offset=0 (local.get $sp)))))
@@ -447,13 +451,13 @@
                                   (f64.sub (f64.promote_f32 (f32.load offset=4 (local.get $sp))) (f64.promote_f32 (local.get $mf))))
                          (f64.mul (local.get $base)
                                   (f64.sub (f64.promote_f32 (f32.load offset=12 (local.get $sp))) (f64.mul (f64.const 10) (f64.promote_f32 (local.get $mf))))))))
-              (br_if $rows4 (i32.lt_u (local.tee $sp (i32.add (local.get $sp) (i32.const 16))) (local.get $chunkEnd))))
+              (br_if $rows4 (i32.lt_u (local.tee $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES}))) (local.get $chunkEnd))))
             (local.set $loss (f64.add (local.get $loss) (call $log (local.get $prod))))
             (br $chunks)))
         (local.set $loss (f64.sub (local.get $loss) (local.get $terms)))))
-    (f64.store (local.get $out) (local.get $loss))
-    (i32.store offset=8 (local.get $out) (local.get $correct))
-    (i32.store offset=12 (local.get $out)
+    (f64.store offset=${OUT_LOSS} (local.get $out) (local.get $loss))
+    (i32.store offset=${OUT_CORRECT} (local.get $out) (local.get $correct))
+    (i32.store offset=${OUT_FINITE} (local.get $out)
       (i32.eq (i32x4.bitmask (f32x4.eq (local.get $finite) (local.get $finite))) (i32.const 15))))
 
   ;; b ← b − lr · Σ_r g[r]  (the bias is not decayed, as in sgd.ts)
@@ -465,7 +469,7 @@
         (local.set $d0 (f32x4.add (local.get $d0) (v128.load offset=0 (local.get $g))))
         (local.set $d1 (f32x4.add (local.get $d1) (v128.load offset=16 (local.get $g))))
         (local.set $d2 (f32x4.add (local.get $d2) (v128.load offset=32 (local.get $g))))
-        (local.set $g (i32.add (local.get $g) (i32.const 48)))
+        (local.set $g (i32.add (local.get $g) (i32.const ${G_ROW_BYTES})))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows)))
     (local.set $lrv (f32x4.splat (local.get $lr)))
@@ -498,7 +502,7 @@
       (local.set $a2_1 (v128.const i32x4 0 0 0 0))
       (local.set $xp (i32.add (local.get $x) (local.get $c)))
       (local.set $gp (local.get $g))
-      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const 48))))
+      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))
       (loop $rows0
         (local.set $x0 (v128.load offset=0 (local.get $xp)))
         (local.set $x1 (v128.load offset=16 (local.get $xp)))
@@ -511,22 +515,22 @@
         (local.set $s (v128.load32_splat offset=8 (local.get $gp)))
         (local.set $a2_0 (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $s) (local.get $x0))))
         (local.set $a2_1 (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $s) (local.get $x1))))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 1568)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
+        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows0 (i32.lt_u (local.get $gp) (local.get $gend))))
       (local.set $wp (i32.add (local.get $w) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
       (v128.store offset=16 (local.get $wp) (f32x4.sub (v128.load offset=16 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_1) (f32x4.mul (local.get $wdv) (v128.load offset=16 (local.get $wp)))))))
-      (v128.store offset=1568 (local.get $wp) (f32x4.sub (v128.load offset=1568 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
-      (v128.store offset=1584 (local.get $wp) (f32x4.sub (v128.load offset=1584 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=1584 (local.get $wp)))))))
-      (v128.store offset=3136 (local.get $wp) (f32x4.sub (v128.load offset=3136 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
-      (v128.store offset=3152 (local.get $wp) (f32x4.sub (v128.load offset=3152 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=3152 (local.get $wp)))))))
+      (v128.store offset=${W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp)))))))
       ;; outputs 3–5
       (local.set $a0_0 (v128.const i32x4 0 0 0 0))
       (local.set $a0_1 (v128.const i32x4 0 0 0 0))
@@ -536,7 +540,7 @@
       (local.set $a2_1 (v128.const i32x4 0 0 0 0))
       (local.set $xp (i32.add (local.get $x) (local.get $c)))
       (local.set $gp (i32.add (local.get $g) (i32.const 12)))
-      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const 48))))
+      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))
       (loop $rows3
         (local.set $x0 (v128.load offset=0 (local.get $xp)))
         (local.set $x1 (v128.load offset=16 (local.get $xp)))
@@ -549,22 +553,22 @@
         (local.set $s (v128.load32_splat offset=8 (local.get $gp)))
         (local.set $a2_0 (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $s) (local.get $x0))))
         (local.set $a2_1 (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $s) (local.get $x1))))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 1568)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
+        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows3 (i32.lt_u (local.get $gp) (local.get $gend))))
-      (local.set $wp (i32.add (i32.add (local.get $w) (i32.const 4704)) (local.get $c)))
+      (local.set $wp (i32.add (i32.add (local.get $w) (i32.const ${3 * W_ROW_BYTES})) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
       (v128.store offset=16 (local.get $wp) (f32x4.sub (v128.load offset=16 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_1) (f32x4.mul (local.get $wdv) (v128.load offset=16 (local.get $wp)))))))
-      (v128.store offset=1568 (local.get $wp) (f32x4.sub (v128.load offset=1568 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
-      (v128.store offset=1584 (local.get $wp) (f32x4.sub (v128.load offset=1584 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=1584 (local.get $wp)))))))
-      (v128.store offset=3136 (local.get $wp) (f32x4.sub (v128.load offset=3136 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
-      (v128.store offset=3152 (local.get $wp) (f32x4.sub (v128.load offset=3152 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=3152 (local.get $wp)))))))
+      (v128.store offset=${W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp)))))))
       ;; outputs 6–9
       (local.set $a0_0 (v128.const i32x4 0 0 0 0))
       (local.set $a0_1 (v128.const i32x4 0 0 0 0))
@@ -576,7 +580,7 @@
       (local.set $a3_1 (v128.const i32x4 0 0 0 0))
       (local.set $xp (i32.add (local.get $x) (local.get $c)))
       (local.set $gp (i32.add (local.get $g) (i32.const 24)))
-      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const 48))))
+      (local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))
       (loop $rows6
         (local.set $x0 (v128.load offset=0 (local.get $xp)))
         (local.set $x1 (v128.load offset=16 (local.get $xp)))
@@ -592,27 +596,27 @@
         (local.set $s (v128.load32_splat offset=12 (local.get $gp)))
         (local.set $a3_0 (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $s) (local.get $x0))))
         (local.set $a3_1 (f32x4.add (local.get $a3_1) (f32x4.mul (local.get $s) (local.get $x1))))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 1568)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 48)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
+        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows6 (i32.lt_u (local.get $gp) (local.get $gend))))
-      (local.set $wp (i32.add (i32.add (local.get $w) (i32.const 9408)) (local.get $c)))
+      (local.set $wp (i32.add (i32.add (local.get $w) (i32.const ${6 * W_ROW_BYTES})) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
       (v128.store offset=16 (local.get $wp) (f32x4.sub (v128.load offset=16 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_1) (f32x4.mul (local.get $wdv) (v128.load offset=16 (local.get $wp)))))))
-      (v128.store offset=1568 (local.get $wp) (f32x4.sub (v128.load offset=1568 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=1568 (local.get $wp)))))))
-      (v128.store offset=1584 (local.get $wp) (f32x4.sub (v128.load offset=1584 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=1584 (local.get $wp)))))))
-      (v128.store offset=3136 (local.get $wp) (f32x4.sub (v128.load offset=3136 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=3136 (local.get $wp)))))))
-      (v128.store offset=3152 (local.get $wp) (f32x4.sub (v128.load offset=3152 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=3152 (local.get $wp)))))))
-      (v128.store offset=4704 (local.get $wp) (f32x4.sub (v128.load offset=4704 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $wdv) (v128.load offset=4704 (local.get $wp)))))))
-      (v128.store offset=4720 (local.get $wp) (f32x4.sub (v128.load offset=4720 (local.get $wp))
-        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_1) (f32x4.mul (local.get $wdv) (v128.load offset=4720 (local.get $wp)))))))
-      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const 1568)))))
+      (v128.store offset=${W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_0) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a1_1) (f32x4.mul (local.get $wdv) (v128.load offset=${W_ROW_BYTES + 16} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${2 * W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a2_1) (f32x4.mul (local.get $wdv) (v128.load offset=${2 * W_ROW_BYTES + 16} (local.get $wp)))))))
+      (v128.store offset=${3 * W_ROW_BYTES} (local.get $wp) (f32x4.sub (v128.load offset=${3 * W_ROW_BYTES} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $wdv) (v128.load offset=${3 * W_ROW_BYTES} (local.get $wp)))))))
+      (v128.store offset=${3 * W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${3 * W_ROW_BYTES + 16} (local.get $wp))
+        (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_1) (f32x4.mul (local.get $wdv) (v128.load offset=${3 * W_ROW_BYTES + 16} (local.get $wp)))))))
+      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const ${W_ROW_BYTES})))))
 
   ;; sum[j] ← sum[j] + f64(src[j]) for j < n (n even): the running sums of tail averaging, the
   ;; same additions as addParameters in src/model/average.ts (f32 promoted, one f64 add each).
@@ -661,8 +665,8 @@
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
-        (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const 40))))
-        (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const 40))))
+        (local.set $p0 (i32.add (local.get $part0) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
+        (local.set $p1 (i32.add (local.get $part1) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
         (local.set $z0 (f32x4.add (f32x4.add (v128.load (local.get $p0)) (v128.load (local.get $p1))) (local.get $b0)))
         (local.set $z1 (f32x4.add (f32x4.add (v128.load offset=16 (local.get $p0)) (v128.load offset=16 (local.get $p1))) (local.get $b1)))
         (local.set $z2 (f32x4.add (f32x4.add (v128.load64_zero offset=32 (local.get $p0)) (v128.load64_zero offset=32 (local.get $p1))) (local.get $b2)))
@@ -686,9 +690,8 @@
   ;; main thread only what the hooks need (so V8 has little to optimise mid-training: its
   ;; background compiles of the JavaScript step loop took a core from one of the two threads).
 
-  ;; Two-party barrier on the control words at the start of memory (worker.ts, Control): word 0
-  ;; is the barrier number the main thread reached, word 1 the worker's, words 6 and 7 their spin
-  ;; budgets. Publishes that thread `mine` (0 or 1) reached barrier n and returns once the other
+  ;; Two-party barrier on the control words at the start of memory (abi.ts, Control): thread
+  ;; t's barrier number at CONTROL_SEQ + 4t, its spin budget at CONTROL_SPIN_BUDGET + 4t. Publishes that thread `mine` (0 or 1) reached barrier n and returns once the other
   ;; thread has too: it spins first (a step's hand-off is a few µs, less than waking a sleeping
   ;; thread), then sleeps in memory.atomic.wait32. The spin budget adapts per thread: it doubles
   ;; (up to $spin reads) when spinning paid off and halves when it did not. On a busy machine,
@@ -698,119 +701,118 @@
     (local $maxSpin i32) (local $other i32) (local $budget i32) (local $i i32) (local $seen i32)
     (local.set $maxSpin (global.get $spin))
     (local.set $other (i32.shl (i32.xor (local.get $mine) (i32.const 1)) (i32.const 2)))
-    (i32.atomic.store (i32.shl (local.get $mine) (i32.const 2)) (local.get $n))
-    (drop (memory.atomic.notify (i32.shl (local.get $mine) (i32.const 2)) (i32.const 1)))
-    (local.set $budget (i32.load offset=24 (i32.shl (local.get $mine) (i32.const 2))))
+    (i32.atomic.store offset=${CONTROL_SEQ} (i32.shl (local.get $mine) (i32.const 2)) (local.get $n))
+    (drop (memory.atomic.notify offset=${CONTROL_SEQ} (i32.shl (local.get $mine) (i32.const 2)) (i32.const 1)))
+    (local.set $budget (i32.load offset=${CONTROL_SPIN_BUDGET} (i32.shl (local.get $mine) (i32.const 2))))
     (if (i32.le_s (local.get $budget) (i32.const 0)) (then (local.set $budget (local.get $maxSpin))))
     (block $slept
       (loop $spin
         (br_if $slept (i32.ge_u (local.get $i) (local.get $budget)))
-        (if (i32.ge_s (i32.atomic.load (local.get $other)) (local.get $n))
+        (if (i32.ge_s (i32.atomic.load offset=${CONTROL_SEQ} (local.get $other)) (local.get $n))
           (then
-            (i32.store offset=24 (i32.shl (local.get $mine) (i32.const 2))
+            (i32.store offset=${CONTROL_SPIN_BUDGET} (i32.shl (local.get $mine) (i32.const 2))
               (select (local.get $maxSpin) (i32.shl (local.get $budget) (i32.const 1))
                       (i32.gt_s (i32.shl (local.get $budget) (i32.const 1)) (local.get $maxSpin))))
             (return)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $spin)))
-    (i32.store offset=24 (i32.shl (local.get $mine) (i32.const 2))
+    (i32.store offset=${CONTROL_SPIN_BUDGET} (i32.shl (local.get $mine) (i32.const 2))
       (select (i32.const 16) (i32.shr_s (local.get $budget) (i32.const 1))
               (i32.lt_s (i32.shr_s (local.get $budget) (i32.const 1)) (i32.const 16))))
     (loop $sleep
-      (local.set $seen (i32.atomic.load (local.get $other)))
+      (local.set $seen (i32.atomic.load offset=${CONTROL_SEQ} (local.get $other)))
       (if (i32.lt_s (local.get $seen) (local.get $n))
         (then
-          (drop (memory.atomic.wait32 (local.get $other) (local.get $seen) (i64.const -1)))
+          (drop (memory.atomic.wait32 offset=${CONTROL_SEQ} (local.get $other) (local.get $seen) (i64.const -1)))
           (br $sleep)))))
 
-  ;; The arguments of an epoch, one block per thread (worker.ts, StepArgs), byte offsets:
-  ;;   +0 images, +4 labels, +8 order, +12 n, +16 batch size, +20 barrier number before the
-  ;;   epoch, +24 part (2 step parities × 2 threads), +28 part stride, +32 lr, +36 wd, +40 ε
-  ;;   (f32); this thread's half: +44 x, +48 g, +52 w, +56 bias, +60 out, +64 running sums of
-  ;;   tail averaging, +68 values added to them per step (0 when not averaging); main thread
-  ;;   only: +72 x, +76 w, +80 sums of half 1 when it runs both halves (1 thread; x = 0 with 2
-  ;;   threads), +84 scratch of softmax_step, +88 Σ b, +92 values added to it per step.
-  ;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
+  ;; The arguments of an epoch, one block per thread at $a (abi.ts StepArgs, ARGS_* below): the
+;; images, labels and order, n, the batch size, the barrier number before the epoch, the partial
+;; logits (2 step parities × 2 threads) and their stride, lr, wd, ε; this thread's x, g, w, bias,
+;; out and running sums of tail averaging (values added per step, 0 when not averaging); main
+;; thread only: half 1's x, w and sums when it runs both halves (1 thread; x1 = 0 with 2
+;; threads), softmax_step's scratch, Σ b and values added to it per step.
+;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
 
-  ;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
+;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
   ;; base + s + 1 with the worker), softmax, loss and gradient, then, if every logit was finite,
   ;; the SGD update of b and of W's half(s) and the running sums. Returns 1 when the update was
   ;; applied, 0 when a logit was not finite (nothing updated; the worker stops at the same step),
-  ;; −1 when the worker failed (Control word 5). The step's loss and correct count are at out.
+  ;; −1 when the worker failed (Control.failed). The step's loss and correct count are at out.
   (func (export "main_step") (param $a i32) (param $s i32) (result i32)
     (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32) (local $one i32)
-    (local.set $start (i32.mul (local.get $s) (i32.load offset=16 (local.get $a))))
-    (local.set $count (i32.sub (i32.load offset=12 (local.get $a)) (local.get $start)))
-    (if (i32.gt_u (local.get $count) (i32.load offset=16 (local.get $a)))
-      (then (local.set $count (i32.load offset=16 (local.get $a)))))
-    (local.set $part0 (i32.add (i32.load offset=24 (local.get $a))
-                               (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=28 (local.get $a)) (i32.const 1)))))
-    (local.set $part1 (i32.add (local.get $part0) (i32.load offset=28 (local.get $a))))
-    (local.set $one (i32.ne (i32.load offset=72 (local.get $a)) (i32.const 0)))
-    (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
-                           (i32.const 0) (i32.load offset=52 (local.get $a)) (i32.load offset=44 (local.get $a)) (i32.const 1568) (local.get $part0))
+    (local.set $start (i32.mul (local.get $s) (i32.load offset=${ARGS_BATCH} (local.get $a))))
+    (local.set $count (i32.sub (i32.load offset=${ARGS_N} (local.get $a)) (local.get $start)))
+    (if (i32.gt_u (local.get $count) (i32.load offset=${ARGS_BATCH} (local.get $a)))
+      (then (local.set $count (i32.load offset=${ARGS_BATCH} (local.get $a)))))
+    (local.set $part0 (i32.add (i32.load offset=${ARGS_PART} (local.get $a))
+                               (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=${ARGS_PART_STRIDE} (local.get $a)) (i32.const 1)))))
+    (local.set $part1 (i32.add (local.get $part0) (i32.load offset=${ARGS_PART_STRIDE} (local.get $a))))
+    (local.set $one (i32.ne (i32.load offset=${ARGS_X1} (local.get $a)) (i32.const 0)))
+    (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
+                           (i32.const 0) (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part0))
     (if (local.get $one)
       (then
-        (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
-                               (i32.const 392) (i32.load offset=76 (local.get $a)) (i32.load offset=72 (local.get $a)) (i32.const 1568) (local.get $part1)))
+        (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
+                               (i32.const ${HALF}) (i32.load offset=${ARGS_W1} (local.get $a)) (i32.load offset=${ARGS_X1} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part1)))
       (else
-        (call $barrier (i32.const 0) (i32.add (i32.load offset=20 (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
-        (if (i32.atomic.load (i32.const 20)) (then (return (i32.const -1))))))
-    (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=56 (local.get $a)) (i32.load offset=4 (local.get $a))
-                        (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=40 (local.get $a))
-                        (i32.load offset=48 (local.get $a)) (i32.load offset=60 (local.get $a)) (i32.load offset=84 (local.get $a)))
-    (if (i32.ne (i32.load offset=12 (i32.load offset=60 (local.get $a))) (i32.const 1)) (then (return (i32.const 0))))
-    (call $bias_update (i32.load offset=48 (local.get $a)) (local.get $count) (i32.load offset=56 (local.get $a)) (f32.load offset=32 (local.get $a)))
-    (call $backward_update (i32.load offset=44 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=52 (local.get $a))
-                           (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
-    (call $accumulate (i32.load offset=52 (local.get $a)) (i32.load offset=64 (local.get $a)) (i32.load offset=68 (local.get $a)))
+        (call $barrier (i32.const 0) (i32.add (i32.load offset=${ARGS_BASE} (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
+        (if (i32.atomic.load (i32.const ${CONTROL_FAILED})) (then (return (i32.const -1))))))
+    (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
+                        (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
+                        (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.load offset=${ARGS_SCRATCH} (local.get $a)))
+    (if (i32.ne (i32.load offset=${OUT_FINITE} (i32.load offset=${ARGS_OUT} (local.get $a))) (i32.const 1)) (then (return (i32.const 0))))
+    (call $bias_update (i32.load offset=${ARGS_G} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_BIAS} (local.get $a)) (f32.load offset=${ARGS_LR} (local.get $a)))
+    (call $backward_update (i32.load offset=${ARGS_X} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W} (local.get $a))
+                           (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+    (call $accumulate (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_SUM} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))
     (if (local.get $one)
       (then
-        (call $backward_update (i32.load offset=72 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=76 (local.get $a))
-                               (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
-        (call $accumulate (i32.load offset=76 (local.get $a)) (i32.load offset=80 (local.get $a)) (i32.load offset=68 (local.get $a)))))
-    (call $accumulate (i32.load offset=56 (local.get $a)) (i32.load offset=88 (local.get $a)) (i32.load offset=92 (local.get $a)))
+        (call $backward_update (i32.load offset=${ARGS_X1} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W1} (local.get $a))
+                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+        (call $accumulate (i32.load offset=${ARGS_W1} (local.get $a)) (i32.load offset=${ARGS_SUM1} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))))
+    (call $accumulate (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM_VALUES} (local.get $a)))
     (i32.const 1))
 
   ;; A whole epoch on the worker, half 1, step for step with main_step: forward, the barrier,
   ;; softmax and gradient (no loss: the main thread reports it), the updates of its own copy of b
   ;; and of its half of W, its running sums. Leaves after the barrier at which the main thread
-  ;; stopped the epoch (Control word 4, stopAt), or at a step with a non-finite logit (the main
+  ;; stopped the epoch (Control.stopAt), or at a step with a non-finite logit (the main
   ;; thread sees the same and stops too), or after the last step, meeting the main thread at its
   ;; final barrier.
   (func (export "worker_epoch") (param $a i32)
     (local $s i32) (local $steps i32) (local $base i32) (local $final i32)
     (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32)
-    (local.set $steps (i32.div_u (i32.sub (i32.add (i32.load offset=12 (local.get $a)) (i32.load offset=16 (local.get $a))) (i32.const 1))
-                                 (i32.load offset=16 (local.get $a))))
-    (local.set $base (i32.load offset=20 (local.get $a)))
+    (local.set $steps (i32.div_u (i32.sub (i32.add (i32.load offset=${ARGS_N} (local.get $a)) (i32.load offset=${ARGS_BATCH} (local.get $a))) (i32.const 1))
+                                 (i32.load offset=${ARGS_BATCH} (local.get $a))))
+    (local.set $base (i32.load offset=${ARGS_BASE} (local.get $a)))
     (local.set $final (i32.add (i32.add (local.get $base) (local.get $steps)) (i32.const 1)))
     (block $done
       (loop $steps
         (br_if $done (i32.ge_u (local.get $s) (local.get $steps)))
-        (local.set $start (i32.mul (local.get $s) (i32.load offset=16 (local.get $a))))
-        (local.set $count (i32.sub (i32.load offset=12 (local.get $a)) (local.get $start)))
-        (if (i32.gt_u (local.get $count) (i32.load offset=16 (local.get $a)))
-          (then (local.set $count (i32.load offset=16 (local.get $a)))))
-        (local.set $part0 (i32.add (i32.load offset=24 (local.get $a))
-                                   (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=28 (local.get $a)) (i32.const 1)))))
-        (local.set $part1 (i32.add (local.get $part0) (i32.load offset=28 (local.get $a))))
-        (call $forward_partial (i32.load offset=0 (local.get $a)) (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count)
-                               (i32.const 392) (i32.load offset=52 (local.get $a)) (i32.load offset=44 (local.get $a)) (i32.const 1568) (local.get $part1))
+        (local.set $start (i32.mul (local.get $s) (i32.load offset=${ARGS_BATCH} (local.get $a))))
+        (local.set $count (i32.sub (i32.load offset=${ARGS_N} (local.get $a)) (local.get $start)))
+        (if (i32.gt_u (local.get $count) (i32.load offset=${ARGS_BATCH} (local.get $a)))
+          (then (local.set $count (i32.load offset=${ARGS_BATCH} (local.get $a)))))
+        (local.set $part0 (i32.add (i32.load offset=${ARGS_PART} (local.get $a))
+                                   (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=${ARGS_PART_STRIDE} (local.get $a)) (i32.const 1)))))
+        (local.set $part1 (i32.add (local.get $part0) (i32.load offset=${ARGS_PART_STRIDE} (local.get $a))))
+        (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
+                               (i32.const ${HALF}) (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part1))
         (call $barrier (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
-        (if (i32.eq (i32.atomic.load (i32.const 16)) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+        (if (i32.eq (i32.atomic.load (i32.const ${CONTROL_STOP_AT})) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
           (then (return))) ;; that barrier was the main thread's last one
-        (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=56 (local.get $a)) (i32.load offset=4 (local.get $a))
-                            (i32.load offset=8 (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=40 (local.get $a))
-                            (i32.load offset=48 (local.get $a)) (i32.load offset=60 (local.get $a)) (i32.const 0))
-        (if (i32.ne (i32.load offset=12 (i32.load offset=60 (local.get $a))) (i32.const 1))
+        (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
+                            (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
+                            (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.const 0))
+        (if (i32.ne (i32.load offset=${OUT_FINITE} (i32.load offset=${ARGS_OUT} (local.get $a))) (i32.const 1))
           (then
             (local.set $final (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 2))))
             (br $done)))
-        (call $bias_update (i32.load offset=48 (local.get $a)) (local.get $count) (i32.load offset=56 (local.get $a)) (f32.load offset=32 (local.get $a)))
-        (call $backward_update (i32.load offset=44 (local.get $a)) (local.get $count) (i32.load offset=48 (local.get $a)) (i32.load offset=52 (local.get $a))
-                               (f32.load offset=32 (local.get $a)) (f32.load offset=36 (local.get $a)))
-        (call $accumulate (i32.load offset=52 (local.get $a)) (i32.load offset=64 (local.get $a)) (i32.load offset=68 (local.get $a)))
+        (call $bias_update (i32.load offset=${ARGS_G} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_BIAS} (local.get $a)) (f32.load offset=${ARGS_LR} (local.get $a)))
+        (call $backward_update (i32.load offset=${ARGS_X} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W} (local.get $a))
+                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+        (call $accumulate (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_SUM} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $steps)))
     (call $barrier (i32.const 1) (local.get $final)))

@@ -14,25 +14,21 @@
 // halves the same way, so results are bit-identical for --threads 1 and 2. A step is one call
 // of the kernel's main_step (the barrier included); the worker runs its whole epoch in the
 // kernel (worker_epoch); JavaScript only calls the hooks between steps.
+// This file is the epoch driver; where the buffers sit and the copies in and out of the shared
+// memory are kernel-memory.ts, the memory's ABI is abi.ts, the worker's loop worker-thread.ts.
 // It does no I/O and holds no maths of its own beyond this orchestration.
 
 import type { Worker } from "node:worker_threads";
 import { DivergenceError } from "../errors.js";
 import { ReferenceBackend } from "../model/reference-backend.js";
 import type { Backend, EpochHooks, EpochSums, ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
-import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
-import {
-  type CompiledModule,
-  compileKernel,
-  createSharedMemory,
-  instantiateKernel,
-  type KernelExports,
-  PAGE_BYTES,
-  type SharedMemory,
-} from "./kernel.js";
-import { Command, Control, EvaluateArgs, HALF, StepArgs, startWorker } from "./worker.js";
+import { NUM_CLASSES } from "../types.js";
+import { Command, Control, EvaluateArgs, HALF, Out } from "./abi.js";
+import { type CompiledModule, compileKernel, instantiateKernel, type KernelExports } from "./kernel.js";
+import { KernelMemory, type Resident } from "./kernel-memory.js";
+import { startWorker } from "./worker-thread.js";
 
-/** Largest batch the kernel runs (X halves take 2 × 1568 bytes per example); larger ones use the reference. */
+/** Largest batch the kernel runs (X halves take 2 × X_ROW_BYTES per example); larger ones use the reference. */
 export const MAX_BATCH = 8192;
 
 /** Reads of commandSeq before the worker sleeps waiting for a command. */
@@ -41,91 +37,9 @@ const COMMAND_SPIN = 20_000;
 /** Time between turns of the event loop during an epoch, so Ctrl-C and progress bars are served. */
 const YIELD_MS = 10;
 
-const HALF_BYTES = HALF * 4;
-const W_HALF_BYTES = NUM_CLASSES * HALF_BYTES;
-const PART_ROW_BYTES = NUM_CLASSES * 4;
-const G_ROW_BYTES = 48;
-
 export interface WasmBackendOptions {
   /** 1 runs everything on the calling thread; 2 adds one worker thread. */
   readonly threads: number;
-}
-
-/** Byte offsets of the buffers in the shared memory, for batches ≤ batchCapacity, evaluations ≤ evalCapacity rows. */
-interface Layout {
-  readonly batchCapacity: number;
-  readonly evalCapacity: number;
-  readonly orderCapacity: number;
-  readonly args: readonly [number, number]; // StepArgs of the main thread and of the worker
-  readonly w: readonly [number, number]; // (10, 392) each
-  readonly bias: readonly [number, number]; // (10) each, one private copy per thread
-  readonly out: readonly [number, number]; // softmax_step results
-  readonly scratch: number; // (batchCapacity, 4) f32: softmax_step's per-row pieces of the loss (main thread)
-  readonly x: readonly [number, number]; // (batchCapacity, 392) each
-  readonly g: readonly [number, number]; // (batchCapacity, 12) each
-  readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
-  readonly partStride: number;
-  readonly evalPart: readonly [number, number]; // (evalCapacity, 10) each
-  readonly predicted: number; // (evalCapacity) u8
-  readonly sum: readonly [number, number]; // (10, 392) f64 each: the running sums of tail averaging
-  readonly biasSum: number; // (10) f64
-  readonly order: number; // (orderCapacity) u32
-  readonly end: number; // first byte of the image area
-}
-
-function align(n: number): number {
-  return Math.ceil(n / 64) * 64;
-}
-
-function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: number): Layout {
-  let at = Control.words * 4;
-  const take = (bytes: number): number => {
-    const start = at;
-    at = align(at + bytes);
-    return start;
-  };
-  const args = [take(StepArgs.bytes), take(StepArgs.bytes)] as const;
-  const w = [take(W_HALF_BYTES), take(W_HALF_BYTES)] as const;
-  const bias = [take(64), take(64)] as const;
-  const out = [take(64), take(64)] as const;
-  const scratch = take(batchCapacity * 16);
-  const x = [take(batchCapacity * HALF_BYTES), take(batchCapacity * HALF_BYTES)] as const;
-  const g = [take(batchCapacity * G_ROW_BYTES), take(batchCapacity * G_ROW_BYTES)] as const;
-  const partStride = align(batchCapacity * PART_ROW_BYTES);
-  const part = take(4 * partStride);
-  const evalPart = [take(evalCapacity * PART_ROW_BYTES), take(evalCapacity * PART_ROW_BYTES)] as const;
-  const order = take(orderCapacity * 4);
-  const predicted = take(evalCapacity);
-  const sum = [take(2 * W_HALF_BYTES), take(2 * W_HALF_BYTES)] as const;
-  const biasSum = take(NUM_CLASSES * 8);
-  return {
-    batchCapacity,
-    evalCapacity,
-    orderCapacity,
-    args,
-    w,
-    bias,
-    out,
-    scratch,
-    x,
-    g,
-    part,
-    partStride,
-    evalPart,
-    predicted,
-    sum,
-    biasSum,
-    order,
-    end: at,
-  };
-}
-
-/** Where an ImageSet's images and labels were copied in the shared memory. */
-interface Resident {
-  readonly images: number;
-  readonly labels: number;
-  readonly labelArray: Uint8Array;
-  readonly count: number;
 }
 
 /** The state of one trainEpoch call, carried across the slices of runSteps. */
@@ -151,30 +65,21 @@ interface EpochRun {
   done: boolean;
 }
 
-/** The integer fields of StepArgs. */
-type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "bytes">;
-
-/** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
-const SAMPLES = 64;
-
 export class WasmBackend implements Backend {
   readonly name = "wasm";
   private readonly kernel: KernelExports;
   private readonly fallback = new ReferenceBackend();
-  private layout: Layout = makeLayout(256, 10_000, 60_000);
-  private resident = new Map<Uint8Array, Resident>();
-  private imageEnd = this.layout.end;
   /** Last barrier number both threads passed. */
   private barrier = 0;
   private workerFailure: string | null = null;
   private closed = false;
 
   private constructor(
-    private readonly memory: SharedMemory,
+    private readonly memory: KernelMemory,
     module: CompiledModule,
     private readonly worker: Worker | null,
   ) {
-    this.kernel = instantiateKernel(module, memory);
+    this.kernel = instantiateKernel(module, memory.memory);
     this.worker?.on("message", (message: unknown) => {
       this.workerFailure = String(message);
     });
@@ -186,22 +91,9 @@ export class WasmBackend implements Backend {
   /** A backend on `threads` threads (1 or 2; more are capped at 2, the split is in halves). */
   static async create(options: WasmBackendOptions): Promise<WasmBackend> {
     const module = compileKernel();
-    const memory = createSharedMemory(1);
-    let worker: Worker | null = null;
-    if (options.threads >= 2) {
-      worker = await startWorker({
-        module,
-        memory,
-        spin: COMMAND_SPIN,
-        control: Control,
-        command: Command,
-        evaluateArgs: EvaluateArgs,
-        half: HALF,
-      });
-    }
-    const backend = new WasmBackend(memory, module, worker);
-    backend.reserve(backend.layout.end);
-    return backend;
+    const memory = new KernelMemory();
+    const worker = options.threads >= 2 ? await startWorker(module, memory.memory, COMMAND_SPIN) : null;
+    return new WasmBackend(memory, module, worker);
   }
 
   /** Threads doing the work: 1 or 2. */
@@ -224,21 +116,21 @@ export class WasmBackend implements Backend {
     this.checkOpen();
     const n = order.length;
     if (n === 0) return { lossSum: 0, correct: 0, count: 0, stopped: false };
-    this.ensureCapacity(batchSize, this.layout.evalCapacity, n);
-    const set = this.makeResident(train);
-    const L = this.layout;
+    this.memory.ensureCapacity(batchSize, this.memory.layout.evalCapacity, n);
+    const set = this.memory.makeResident(train);
+    const L = this.memory.layout;
     new Uint32Array(this.memory.buffer, L.order, n).set(order);
-    this.paramsIn(params);
-    if (average !== undefined) this.sumsIn(average);
+    this.memory.paramsIn(params);
+    if (average !== undefined) this.memory.sumsIn(average);
     const steps = Math.ceil(n / batchSize);
     const base = this.barrier;
-    const ctrl = this.control();
+    const ctrl = this.memory.control();
     // The epoch's arguments for main_step and worker_epoch (StepArgs), one block per thread.
     const common = { images: set.images, labels: set.labels, order: L.order, n, batch: batchSize, base };
     const sumValues = average === undefined ? 0 : NUM_CLASSES * HALF;
     const one = this.worker === null; // the main thread runs both halves
     const half1 = one ? { x1: L.x[1], w1: L.w[1], sum1: L.sum[1] } : {};
-    this.writeArgs(L.args[0], options, {
+    this.memory.writeArgs(L.args[0], options, {
       ...common,
       ...half1,
       x: L.x[0],
@@ -253,7 +145,7 @@ export class WasmBackend implements Backend {
       biasSumValues: average === undefined ? 0 : NUM_CLASSES,
     });
     if (!one) {
-      this.writeArgs(L.args[1], options, {
+      this.memory.writeArgs(L.args[1], options, {
         ...common,
         x: L.x[1],
         g: L.g[1],
@@ -299,8 +191,8 @@ export class WasmBackend implements Backend {
       this.checkWorker(ctrl);
     }
     this.barrier = run.final;
-    this.paramsOut(params);
-    if (average !== undefined) this.sumsOut(average, run.applied);
+    this.memory.paramsOut(params);
+    if (average !== undefined) this.memory.sumsOut(average, run.applied);
     if (run.diverged !== null) {
       throw new DivergenceError(run.diverged.loss, run.diverged.step, steps, options.lr);
     }
@@ -313,12 +205,12 @@ export class WasmBackend implements Backend {
    * returns before asking shouldStop about that step, which checkStop does after the yield.
    */
   private runSteps(run: EpochRun): void {
-    const L = this.layout;
+    const L = this.memory.layout;
     const { n, batchSize, steps, hooks } = run;
     const mainStep = this.kernel.main_step;
     const out = L.out[0];
-    const lossView = new Float64Array(this.memory.buffer, out, 1);
-    const correctView = new Int32Array(this.memory.buffer, out + 8, 1);
+    const lossView = new Float64Array(this.memory.buffer, out + Out.loss, 1);
+    const correctView = new Int32Array(this.memory.buffer, out + Out.correct, 1);
     const started = performance.now();
     while (run.s < steps) {
       const s = run.s;
@@ -363,7 +255,7 @@ export class WasmBackend implements Backend {
     this.checkOpen();
     if (set.count === 0) return 0;
     const resident = this.forwardAll(params, set);
-    const L = this.layout;
+    const L = this.memory.layout;
     return this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, 0);
   }
 
@@ -371,19 +263,19 @@ export class WasmBackend implements Backend {
     this.checkOpen();
     if (set.count === 0) return new Uint8Array(0);
     const resident = this.forwardAll(params, set);
-    const L = this.layout;
+    const L = this.memory.layout;
     this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, L.predicted);
     return new Uint8Array(this.memory.buffer, L.predicted, set.count).slice();
   }
 
   /** Partial logits of every image of `set` into evalPart (both halves, one per thread); b in bias[0]. */
   private forwardAll(params: Params, set: ImageSet): Resident {
-    this.ensureCapacity(this.layout.batchCapacity, set.count, this.layout.orderCapacity);
-    const resident = this.makeResident(set);
-    const L = this.layout;
-    this.paramsIn(params);
+    this.memory.ensureCapacity(this.memory.layout.batchCapacity, set.count, this.memory.layout.orderCapacity);
+    const resident = this.memory.makeResident(set);
+    const L = this.memory.layout;
+    this.memory.paramsIn(params);
     const base = this.barrier;
-    const ctrl = this.control();
+    const ctrl = this.memory.control();
     if (this.worker !== null) {
       ctrl[Control.args + EvaluateArgs.images] = resident.images;
       ctrl[Control.args + EvaluateArgs.n] = set.count;
@@ -408,13 +300,13 @@ export class WasmBackend implements Backend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.resident.clear();
+    this.memory.clear();
     if (this.worker !== null) {
       const worker = this.worker;
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.ref(); // keep the event loop alive until the exit event arrives
-      if (Atomics.load(this.control(), Control.failed) === 1) await worker.terminate();
-      else this.post(this.control(), Command.exit);
+      if (Atomics.load(this.memory.control(), Control.failed) === 1) await worker.terminate();
+      else this.post(this.memory.control(), Command.exit);
       await exited;
     }
     await this.fallback.close();
@@ -422,10 +314,6 @@ export class WasmBackend implements Backend {
 
   private checkOpen(): void {
     if (this.closed) throw new Error("the wasm backend is closed");
-  }
-
-  private control(): Int32Array {
-    return new Int32Array(this.memory.buffer, 0, Control.words);
   }
 
   private post(ctrl: Int32Array, command: number): void {
@@ -439,126 +327,5 @@ export class WasmBackend implements Backend {
       this.closed = true;
       throw new Error(`the wasm worker thread failed: ${this.workerFailure ?? "unknown error"}`);
     }
-  }
-
-  /** Writes a StepArgs block at `at`: the given integer fields (0 for the others), the part buffers, lr, wd and ε. */
-  private writeArgs(at: number, options: StepOptions, fields: Partial<Record<IntArg, number>>): void {
-    const L = this.layout;
-    const words = new Int32Array(this.memory.buffer, at, StepArgs.bytes / 4);
-    const floats = new Float32Array(this.memory.buffer, at, StepArgs.bytes / 4);
-    words.fill(0);
-    for (const [name, value] of Object.entries({ ...fields, part: L.part, partStride: L.partStride })) {
-      words[StepArgs[name as IntArg] / 4] = value;
-    }
-    floats[StepArgs.lr / 4] = options.lr;
-    floats[StepArgs.wd / 4] = options.weightDecay;
-    floats[StepArgs.eps / 4] = options.labelSmoothing;
-  }
-
-  /** W (10, 784) → the two (10, 392) halves; b → both threads' copies. */
-  private paramsIn(params: Params): void {
-    const L = this.layout;
-    const buffer = this.memory.buffer;
-    const w0 = new Float32Array(buffer, L.w[0], NUM_CLASSES * HALF);
-    const w1 = new Float32Array(buffer, L.w[1], NUM_CLASSES * HALF);
-    for (let o = 0; o < NUM_CLASSES; o++) {
-      w0.set(params.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
-      w1.set(params.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
-    }
-    new Float32Array(buffer, L.bias[0], NUM_CLASSES).set(params.bias);
-    new Float32Array(buffer, L.bias[1], NUM_CLASSES).set(params.bias);
-  }
-
-  private paramsOut(params: Params): void {
-    const L = this.layout;
-    const buffer = this.memory.buffer;
-    const w0 = new Float32Array(buffer, L.w[0], NUM_CLASSES * HALF);
-    const w1 = new Float32Array(buffer, L.w[1], NUM_CLASSES * HALF);
-    for (let o = 0; o < NUM_CLASSES; o++) {
-      params.weight.set(w0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
-      params.weight.set(w1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
-    }
-    params.bias.set(new Float32Array(buffer, L.bias[0], NUM_CLASSES));
-  }
-
-  /** Σ W (10, 784) → the two (10, 392) f64 halves; Σ b → biasSum. */
-  private sumsIn(average: ParameterSums): void {
-    const L = this.layout;
-    const buffer = this.memory.buffer;
-    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
-    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
-    for (let o = 0; o < NUM_CLASSES; o++) {
-      s0.set(average.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
-      s1.set(average.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
-    }
-    new Float64Array(buffer, L.biasSum, NUM_CLASSES).set(average.bias);
-  }
-
-  private sumsOut(average: ParameterSums, steps: number): void {
-    const L = this.layout;
-    const buffer = this.memory.buffer;
-    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
-    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
-    for (let o = 0; o < NUM_CLASSES; o++) {
-      average.weight.set(s0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
-      average.weight.set(s1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
-    }
-    average.bias.set(new Float64Array(buffer, L.biasSum, NUM_CLASSES));
-    average.count += steps;
-  }
-
-  /** Grows the buffers' area if a batch, evaluation or order is larger than it holds (images are then copied again). */
-  private ensureCapacity(batch: number, evalRows: number, orderLength: number): void {
-    const L = this.layout;
-    if (batch <= L.batchCapacity && evalRows <= L.evalCapacity && orderLength <= L.orderCapacity) return;
-    this.layout = makeLayout(
-      Math.max(batch, L.batchCapacity),
-      Math.max(evalRows, L.evalCapacity),
-      Math.max(orderLength, L.orderCapacity),
-    );
-    this.resident.clear();
-    this.imageEnd = this.layout.end;
-    this.reserve(this.layout.end);
-  }
-
-  /**
-   * The set's images and labels in the shared memory, copied on first use. Sets are recognised
-   * by their arrays (and a sample of their bytes); at most two (train and test) are kept, a
-   * third starts over.
-   */
-  private makeResident(set: ImageSet): Resident {
-    const known = this.resident.get(set.images);
-    if (known !== undefined && this.stillMatches(known, set)) return known;
-    if (this.resident.size >= 2) {
-      this.resident.clear();
-      this.imageEnd = this.layout.end;
-    }
-    const bytes = set.count * NUM_INPUTS;
-    const images = this.imageEnd;
-    const labels = align(images + bytes);
-    this.imageEnd = align(labels + set.count);
-    this.reserve(this.imageEnd);
-    new Uint8Array(this.memory.buffer, images, bytes).set(set.images.subarray(0, bytes));
-    new Uint8Array(this.memory.buffer, labels, set.count).set(set.labels.subarray(0, set.count));
-    const resident = { images, labels, labelArray: set.labels, count: set.count };
-    this.resident.set(set.images, resident);
-    return resident;
-  }
-
-  private stillMatches(resident: Resident, set: ImageSet): boolean {
-    if (resident.count !== set.count || resident.labelArray !== set.labels) return false;
-    const bytes = set.count * NUM_INPUTS;
-    const copy = new Uint8Array(this.memory.buffer, resident.images, bytes);
-    for (let i = 0; i < SAMPLES; i++) {
-      const at = Math.floor((i * (bytes - 1)) / (SAMPLES - 1));
-      if (copy[at] !== set.images[at]) return false;
-    }
-    return true;
-  }
-
-  private reserve(end: number): void {
-    const pages = Math.ceil(end / PAGE_BYTES);
-    const have = this.memory.buffer.byteLength / PAGE_BYTES;
-    if (pages > have) this.memory.grow(pages - have);
   }
 }

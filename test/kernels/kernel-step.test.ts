@@ -4,8 +4,9 @@
 // difference and the first values (fixtures.ts). Batches of 64 and 5 rows cover the kernel's
 // 4-row blocks and the rows left over.
 import { describe, expect, it } from "vitest";
-import { compileKernel, createSharedMemory, instantiateKernel, type KernelExports } from "../../src/kernels/kernel.js";
-import { HALF } from "../../src/kernels/worker.js";
+import { G_ROW_BYTES, HALF, Out, PART_ROW_BYTES, X_ROW_BYTES } from "../../src/kernels/abi.js";
+import { compileKernel, instantiateKernel, type KernelExports } from "../../src/kernels/kernel.js";
+import { KernelMemory } from "../../src/kernels/kernel-memory.js";
 import { gatherBatch } from "../../src/model/batch.js";
 import {
   argmax,
@@ -23,58 +24,47 @@ import { expectClose, learnableImages, randomParams } from "./fixtures.js";
 const C = NUM_CLASSES;
 const D = NUM_INPUTS;
 
-/** The kernel in a fresh shared memory with the buffers of one thread-pair laid out for batches of B. */
+/**
+ * The kernel in a fresh shared memory laid out as the backend lays it out (kernel-memory.ts), for
+ * batches of B, with `set` resident. Pointers to the main thread's buffers (both halves of w, x and
+ * of the partial logits).
+ */
 function kernelFor(set: ImageSet, B: number) {
-  const memory = createSharedMemory(Math.ceil((1 << 20) / 65536) + Math.ceil((set.count * (D + 5)) / 65536) + 16);
-  const k: KernelExports = instantiateKernel(compileKernel(), memory);
-  let at = 256;
-  const take = (bytes: number) => {
-    const start = at;
-    at += Math.ceil(bytes / 64) * 64;
-    return start;
-  };
+  const memory = new KernelMemory();
+  memory.ensureCapacity(B, set.count, set.count);
+  const L = memory.layout;
+  const resident = memory.makeResident(set);
+  const k: KernelExports = instantiateKernel(compileKernel(), memory.memory);
   const ptr = {
-    w: [take(C * HALF * 4), take(C * HALF * 4)] as const,
-    bias: take(64),
-    x: [take(B * HALF * 4), take(B * HALF * 4)] as const,
-    part: [take(B * C * 4), take(B * C * 4)] as const,
-    g: take(B * 48),
-    out: take(64),
-    scratch: take(B * 16),
-    order: take(set.count * 4),
-    images: take(set.count * D),
-    labels: take(set.count),
-    predicted: take(set.count),
-    sum: take(C * HALF * 8),
+    w: L.w,
+    bias: L.bias[0],
+    x: L.x,
+    part: [L.part, L.part + L.partStride] as const,
+    g: L.g[0],
+    out: L.out[0],
+    scratch: L.scratch,
+    order: L.order,
+    images: resident.images,
+    labels: resident.labels,
+    predicted: L.predicted,
+    sum: L.sum[0],
   };
-  const bytes = new Uint8Array(memory.buffer);
-  bytes.set(set.images, ptr.images);
-  bytes.set(set.labels, ptr.labels);
-  const f32 = (offset: number, length: number) => new Float32Array(memory.buffer, offset, length);
+  const f32 = (offset: number, length: number) => memory.f32(offset, length);
   /** W (10, 784) → the two (10, 392) halves, b → bias. */
-  const load = (params: Params) => {
-    for (let o = 0; o < C; o++) {
-      f32(ptr.w[0], C * HALF).set(params.weight.subarray(o * D, o * D + HALF), o * HALF);
-      f32(ptr.w[1], C * HALF).set(params.weight.subarray(o * D + HALF, (o + 1) * D), o * HALF);
-    }
-    f32(ptr.bias, C).set(params.bias);
-  };
+  const load = (params: Params) => memory.paramsIn(params);
   const weight = () => {
-    const w = new Float32Array(C * D);
-    for (let o = 0; o < C; o++) {
-      w.set(f32(ptr.w[0] + o * HALF * 4, HALF), o * D);
-      w.set(f32(ptr.w[1] + o * HALF * 4, HALF), o * D + HALF);
-    }
-    return w;
+    const params = { weight: new Float32Array(C * D), bias: new Float32Array(C) };
+    memory.paramsOut(params);
+    return params.weight;
   };
   /** One step's forward half: both threads' partial logits for rows order[start, start+B) (order 0: rows in place), then softmax_step. */
   const forwardAndSoftmax = (order: number, start: number, B: number, eps: number) => {
     for (const t of [0, 1] as const) {
-      k.forward_partial(ptr.images, order, start, B, t * HALF, ptr.w[t], ptr.x[t], HALF * 4, ptr.part[t]);
+      k.forward_partial(ptr.images, order, start, B, t * HALF, ptr.w[t], ptr.x[t], X_ROW_BYTES, ptr.part[t]);
     }
     k.softmax_step(ptr.part[0], ptr.part[1], ptr.bias, ptr.labels, order, start, B, eps, ptr.g, ptr.out, ptr.scratch);
   };
-  return { k, memory, ptr, f32, load, weight, forwardAndSoftmax };
+  return { k, memory: memory.memory, ptr, f32, load, weight, forwardAndSoftmax };
 }
 
 describe.each([64, 5])("one step of the wasm kernel against the reference, batch %i", (B) => {
@@ -108,8 +98,8 @@ describe.each([64, 5])("one step of the wasm kernel against the reference, batch
   it("gathers the batch as the reference does (pixels / 255 within 1 ulp of float32)", () => {
     const x = new Float32Array(B * D);
     for (let r = 0; r < B; r++) {
-      x.set(h.f32(h.ptr.x[0] + r * HALF * 4, HALF), r * D);
-      x.set(h.f32(h.ptr.x[1] + r * HALF * 4, HALF), r * D + HALF);
+      x.set(h.f32(h.ptr.x[0] + r * X_ROW_BYTES, HALF), r * D);
+      x.set(h.f32(h.ptr.x[1] + r * X_ROW_BYTES, HALF), r * D + HALF);
     }
     expectClose("X", x, X, { rel: 1.2e-7 }); // v·fround(1/255) vs fround(v/255): at most 1 ulp apart
   });
@@ -123,16 +113,15 @@ describe.each([64, 5])("one step of the wasm kernel against the reference, batch
   });
 
   it("computes the summed loss within 1e-6 relative and the same correct count", () => {
-    const out = new Float64Array(h.memory.buffer, h.ptr.out, 1);
-    const words = new Int32Array(h.memory.buffer, h.ptr.out + 8, 2);
-    expectClose("loss", [out[0]!], [loss], { rel: 1e-6 });
-    expect(words[0], "correct").toBe(countCorrect(logits, labels, B));
-    expect(words[1], "finite flag").toBe(1);
+    const out = new DataView(h.memory.buffer, h.ptr.out, Out.bytes);
+    expectClose("loss", [out.getFloat64(Out.loss, true)], [loss], { rel: 1e-6 });
+    expect(out.getInt32(Out.correct, true), "correct").toBe(countCorrect(logits, labels, B));
+    expect(out.getInt32(Out.finite, true), "finite flag").toBe(1);
   });
 
   it("computes dLogits = (P − Y)/B within 1e-8 absolute + 1e-6 relative", () => {
     const g = new Float32Array(B * C);
-    for (let r = 0; r < B; r++) g.set(h.f32(h.ptr.g + r * 48, C), r * C);
+    for (let r = 0; r < B; r++) g.set(h.f32(h.ptr.g + r * G_ROW_BYTES, C), r * C);
     expectClose("dLogits", g, dLogits, { abs: 1e-8, rel: 1e-6 }); // exp polynomial and float32 sums: ~1e-7 relative
   });
 
@@ -187,10 +176,10 @@ describe("kernel edge cases", () => {
     const logits = new Float32Array(B * C);
     linearForward(logits, X, params.weight, params.bias, B);
     const loss = crossEntropy(logits, labels, B, 0);
-    const kernelLoss = new Float64Array(h.memory.buffer, h.ptr.out, 1)[0]!;
+    const kernelLoss = new DataView(h.memory.buffer, h.ptr.out).getFloat64(Out.loss, true);
     expect(Number.isFinite(kernelLoss)).toBe(true);
     expectClose("loss with extreme logits", [kernelLoss], [loss], { rel: 1e-6 });
-    const g = h.f32(h.ptr.g, B * 12);
+    const g = h.f32(h.ptr.g, (B * G_ROW_BYTES) / 4);
     expect(g.every(Number.isFinite)).toBe(true);
   });
 
@@ -201,7 +190,7 @@ describe("kernel edge cases", () => {
     const h = kernelFor(set, 4);
     h.load(params);
     h.forwardAndSoftmax(0, 0, 4, 0);
-    expect(new Int32Array(h.memory.buffer, h.ptr.out + 12, 1)[0]).toBe(0);
+    expect(new DataView(h.memory.buffer, h.ptr.out).getInt32(Out.finite, true)).toBe(0);
   });
 
   it("gives each row the same partial logits whether it falls in a 4-row block or is left over", () => {
@@ -210,11 +199,11 @@ describe("kernel edge cases", () => {
     const h = kernelFor(set, 7);
     h.load(params);
     for (const t of [0, 1] as const) {
-      h.k.forward_partial(h.ptr.images, 0, 0, 7, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, h.ptr.part[t]);
+      h.k.forward_partial(h.ptr.images, 0, 0, 7, t * HALF, h.ptr.w[t], h.ptr.x[t], X_ROW_BYTES, h.ptr.part[t]);
       const blocked = h.f32(h.ptr.part[t], 7 * C).slice();
       for (let r = 0; r < 7; r++) {
-        const part = h.ptr.part[t] + r * C * 4;
-        h.k.forward_partial(h.ptr.images, 0, r, 1, t * HALF, h.ptr.w[t], h.ptr.x[t], HALF * 4, part);
+        const part = h.ptr.part[t] + r * PART_ROW_BYTES;
+        h.k.forward_partial(h.ptr.images, 0, r, 1, t * HALF, h.ptr.w[t], h.ptr.x[t], X_ROW_BYTES, part);
       }
       // Rows 0–3 came from a block, 4–6 were left over; now each came alone: bit for bit the same.
       expect(Array.from(h.f32(h.ptr.part[t], 7 * C))).toEqual(Array.from(blocked));

@@ -1,0 +1,260 @@
+// The shared WebAssembly memory of the wasm backend: where each buffer sits (the layout, after
+// the control words of abi.ts), the copies in and out of it (parameters split into the two column
+// halves, running sums, an epoch's StepArgs blocks) and the image sets kept resident in it.
+// It is not the epoch driver (wasm-backend.ts) nor the definition of the ABI (abi.ts): it places
+// buffers and copies bytes, and runs no kernel code.
+import type { ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
+import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
+import {
+  Control,
+  G_ROW_BYTES,
+  HALF,
+  Out,
+  PART_ROW_BYTES,
+  SCRATCH_ROW_BYTES,
+  StepArgs,
+  W_ROW_BYTES,
+  X_ROW_BYTES,
+} from "./abi.js";
+import { createSharedMemory, PAGE_BYTES, type SharedMemory } from "./kernel.js";
+
+const W_HALF_BYTES = NUM_CLASSES * W_ROW_BYTES;
+
+/** Byte offsets of the buffers in the shared memory, for batches ≤ batchCapacity, evaluations ≤ evalCapacity rows. */
+export interface Layout {
+  readonly batchCapacity: number;
+  readonly evalCapacity: number;
+  readonly orderCapacity: number;
+  readonly args: readonly [number, number]; // StepArgs of the main thread and of the worker
+  readonly w: readonly [number, number]; // (10, 392) each
+  readonly bias: readonly [number, number]; // (10) each, one private copy per thread
+  readonly out: readonly [number, number]; // softmax_step results (abi.ts Out)
+  readonly scratch: number; // (batchCapacity, 4) f32: softmax_step's per-row pieces of the loss (main thread)
+  readonly x: readonly [number, number]; // (batchCapacity, 392) each
+  readonly g: readonly [number, number]; // (batchCapacity, 12) each
+  readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
+  readonly partStride: number;
+  readonly evalPart: readonly [number, number]; // (evalCapacity, 10) each
+  readonly predicted: number; // (evalCapacity) u8
+  readonly sum: readonly [number, number]; // (10, 392) f64 each: the running sums of tail averaging
+  readonly biasSum: number; // (10) f64
+  readonly order: number; // (orderCapacity) u32
+  readonly end: number; // first byte of the image area
+}
+
+/** Buffers start on 64-byte (cache line) boundaries. */
+function align(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+export function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: number): Layout {
+  let at = Control.words * 4;
+  const take = (bytes: number): number => {
+    const start = at;
+    at = align(at + bytes);
+    return start;
+  };
+  const args = [take(StepArgs.bytes), take(StepArgs.bytes)] as const;
+  const w = [take(W_HALF_BYTES), take(W_HALF_BYTES)] as const;
+  const bias = [take(64), take(64)] as const;
+  const out = [take(Out.bytes), take(Out.bytes)] as const;
+  const scratch = take(batchCapacity * SCRATCH_ROW_BYTES);
+  const x = [take(batchCapacity * X_ROW_BYTES), take(batchCapacity * X_ROW_BYTES)] as const;
+  const g = [take(batchCapacity * G_ROW_BYTES), take(batchCapacity * G_ROW_BYTES)] as const;
+  const partStride = align(batchCapacity * PART_ROW_BYTES);
+  const part = take(4 * partStride);
+  const evalPart = [take(evalCapacity * PART_ROW_BYTES), take(evalCapacity * PART_ROW_BYTES)] as const;
+  const order = take(orderCapacity * 4);
+  const predicted = take(evalCapacity);
+  const sum = [take(2 * W_HALF_BYTES), take(2 * W_HALF_BYTES)] as const;
+  const biasSum = take(NUM_CLASSES * 8);
+  return {
+    batchCapacity,
+    evalCapacity,
+    orderCapacity,
+    args,
+    w,
+    bias,
+    out,
+    scratch,
+    x,
+    g,
+    part,
+    partStride,
+    evalPart,
+    predicted,
+    sum,
+    biasSum,
+    order,
+    end: at,
+  };
+}
+
+/** Where an ImageSet's images and labels were copied in the shared memory. */
+export interface Resident {
+  readonly images: number;
+  readonly labels: number;
+  readonly labelArray: Uint8Array;
+  readonly count: number;
+}
+
+/** The integer fields of StepArgs. */
+export type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "bytes">;
+
+/** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
+const SAMPLES = 64;
+
+/** One shared memory laid out for the kernel, with the copies between it and the library's arrays. */
+export class KernelMemory {
+  private current: Layout = makeLayout(256, 10_000, 60_000);
+  private resident = new Map<Uint8Array, Resident>();
+  private imageEnd = this.current.end;
+
+  constructor(readonly memory: SharedMemory = createSharedMemory(1)) {
+    this.reserve(this.current.end);
+  }
+
+  get layout(): Layout {
+    return this.current;
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** The Int32 control words (abi.ts Control) at the start of the memory. */
+  control(): Int32Array {
+    return new Int32Array(this.memory.buffer, 0, Control.words);
+  }
+
+  /** A Float32Array view of `length` values at byte offset `at`. */
+  f32(at: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, length);
+  }
+
+  /** Writes a StepArgs block at `at`: the given integer fields (0 for the others), the part buffers, lr, wd and ε. */
+  writeArgs(at: number, options: StepOptions, fields: Partial<Record<IntArg, number>>): void {
+    const L = this.current;
+    const words = new Int32Array(this.memory.buffer, at, StepArgs.bytes / 4);
+    const floats = new Float32Array(this.memory.buffer, at, StepArgs.bytes / 4);
+    words.fill(0);
+    for (const [name, value] of Object.entries({ ...fields, part: L.part, partStride: L.partStride })) {
+      words[StepArgs[name as IntArg] / 4] = value;
+    }
+    floats[StepArgs.lr / 4] = options.lr;
+    floats[StepArgs.wd / 4] = options.weightDecay;
+    floats[StepArgs.eps / 4] = options.labelSmoothing;
+  }
+
+  /** W (10, 784) → the two (10, 392) halves; b → both threads' copies. */
+  paramsIn(params: Params): void {
+    const L = this.current;
+    const w0 = this.f32(L.w[0], NUM_CLASSES * HALF);
+    const w1 = this.f32(L.w[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      w0.set(params.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
+      w1.set(params.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
+    }
+    this.f32(L.bias[0], NUM_CLASSES).set(params.bias);
+    this.f32(L.bias[1], NUM_CLASSES).set(params.bias);
+  }
+
+  /** The two W halves → W (10, 784); the main thread's b → b. */
+  paramsOut(params: Params): void {
+    const L = this.current;
+    const w0 = this.f32(L.w[0], NUM_CLASSES * HALF);
+    const w1 = this.f32(L.w[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      params.weight.set(w0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
+      params.weight.set(w1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
+    }
+    params.bias.set(this.f32(L.bias[0], NUM_CLASSES));
+  }
+
+  /** Σ W (10, 784) → the two (10, 392) f64 halves; Σ b → biasSum. */
+  sumsIn(average: ParameterSums): void {
+    const L = this.current;
+    const buffer = this.memory.buffer;
+    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
+    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      s0.set(average.weight.subarray(o * NUM_INPUTS, o * NUM_INPUTS + HALF), o * HALF);
+      s1.set(average.weight.subarray(o * NUM_INPUTS + HALF, (o + 1) * NUM_INPUTS), o * HALF);
+    }
+    new Float64Array(buffer, L.biasSum, NUM_CLASSES).set(average.bias);
+  }
+
+  /** The running sums back into `average`, which counts `steps` more steps. */
+  sumsOut(average: ParameterSums, steps: number): void {
+    const L = this.current;
+    const buffer = this.memory.buffer;
+    const s0 = new Float64Array(buffer, L.sum[0], NUM_CLASSES * HALF);
+    const s1 = new Float64Array(buffer, L.sum[1], NUM_CLASSES * HALF);
+    for (let o = 0; o < NUM_CLASSES; o++) {
+      average.weight.set(s0.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS);
+      average.weight.set(s1.subarray(o * HALF, (o + 1) * HALF), o * NUM_INPUTS + HALF);
+    }
+    average.bias.set(new Float64Array(buffer, L.biasSum, NUM_CLASSES));
+    average.count += steps;
+  }
+
+  /** Grows the buffers' area if a batch, evaluation or order is larger than it holds (images are then copied again). */
+  ensureCapacity(batch: number, evalRows: number, orderLength: number): void {
+    const L = this.current;
+    if (batch <= L.batchCapacity && evalRows <= L.evalCapacity && orderLength <= L.orderCapacity) return;
+    this.current = makeLayout(
+      Math.max(batch, L.batchCapacity),
+      Math.max(evalRows, L.evalCapacity),
+      Math.max(orderLength, L.orderCapacity),
+    );
+    this.resident.clear();
+    this.imageEnd = this.current.end;
+    this.reserve(this.current.end);
+  }
+
+  /**
+   * The set's images and labels in the shared memory, copied on first use. Sets are recognised
+   * by their arrays (and a sample of their bytes); at most two (train and test) are kept, a
+   * third starts over.
+   */
+  makeResident(set: ImageSet): Resident {
+    const known = this.resident.get(set.images);
+    if (known !== undefined && this.stillMatches(known, set)) return known;
+    if (this.resident.size >= 2) {
+      this.resident.clear();
+      this.imageEnd = this.current.end;
+    }
+    const bytes = set.count * NUM_INPUTS;
+    const images = this.imageEnd;
+    const labels = align(images + bytes);
+    this.imageEnd = align(labels + set.count);
+    this.reserve(this.imageEnd);
+    new Uint8Array(this.memory.buffer, images, bytes).set(set.images.subarray(0, bytes));
+    new Uint8Array(this.memory.buffer, labels, set.count).set(set.labels.subarray(0, set.count));
+    const resident = { images, labels, labelArray: set.labels, count: set.count };
+    this.resident.set(set.images, resident);
+    return resident;
+  }
+
+  /** Forgets the resident sets (their bytes stay until overwritten). */
+  clear(): void {
+    this.resident.clear();
+  }
+
+  private stillMatches(resident: Resident, set: ImageSet): boolean {
+    if (resident.count !== set.count || resident.labelArray !== set.labels) return false;
+    const bytes = set.count * NUM_INPUTS;
+    const copy = new Uint8Array(this.memory.buffer, resident.images, bytes);
+    for (let i = 0; i < SAMPLES; i++) {
+      const at = Math.floor((i * (bytes - 1)) / (SAMPLES - 1));
+      if (copy[at] !== set.images[at]) return false;
+    }
+    return true;
+  }
+
+  private reserve(end: number): void {
+    const pages = Math.ceil(end / PAGE_BYTES);
+    const have = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (pages > have) this.memory.grow(pages - have);
+  }
+}
