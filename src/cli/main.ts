@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { InterruptedError, SoftmaxError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { registerCompletion } from "./completion.js";
 import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
@@ -37,6 +38,8 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerEvaluate(program);
   registerPredict(program);
   registerShow(program);
+  // Last: the completion script describes the commands registered before it.
+  registerCompletion(program);
   return program;
 }
 
