@@ -11,6 +11,13 @@ export { type LoadOptions, loadFashionMnist, SYSTEM_DATA_DIR } from "./data/reso
 export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
+export {
+  GRADIENT_CHECK_LOSSES,
+  GRADIENT_CHECK_TOLERANCE,
+  type GradientCheckOptions,
+  type GradientCheckResult,
+  gradientCheck,
+} from "./model/gradient-check.js";
 export { Rng } from "./model/rng.js";
 export { sgdStep } from "./model/sgd.js";
 export {

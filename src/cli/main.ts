@@ -7,6 +7,7 @@ import { registerCompletion } from "./completion.js";
 import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
+import { registerGradcheck } from "./gradcheck.js";
 import { registerPredict } from "./predict.js";
 import { registerShow } from "./show.js";
 import { registerTrain } from "./train.js";
@@ -30,6 +31,7 @@ Examples:
   softmax evaluate --model model.safetensors
   softmax predict --n 6 --out predictions.png
   softmax show --n 18 --out samples.png
+  softmax gradcheck                     check each loss's gradient against finite differences
 
 Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
@@ -38,6 +40,7 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
   registerEvaluate(program);
   registerPredict(program);
   registerShow(program);
+  registerGradcheck(program);
   // Last: the completion script describes the commands registered before it.
   registerCompletion(program);
   return program;
