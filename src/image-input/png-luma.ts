@@ -1,8 +1,12 @@
 // Any PNG (any size, colour type, bit depth and interlace) decoded to luma in [0,1]. The header is
-// checked before anything is decoded, so a hostile header cannot make us allocate. Reads no files (the
-// caller passes the bytes); fitting the picture to a model input is model-input.ts's business.
+// checked before anything is decoded, so a hostile header cannot make us allocate, and the image data
+// (png-image-data.ts) before pngjs inflates it, so neither can a decompression bomb or a damaged
+// stream. Reads no files (the caller passes the bytes); fitting the picture to a model input is
+// model-input.ts's business.
 import { PNG } from "pngjs";
 import { ImageError } from "../errors.js";
+import { describeNonPng } from "./file-kind.js";
+import { checkImageData, type ImageDataShape } from "./png-image-data.js";
 
 /** Largest accepted width or height. */
 export const MAX_IMAGE_SIDE = 4096;
@@ -22,13 +26,8 @@ const DEPTHS: Readonly<Record<number, readonly number[]>> = {
   6: [8, 16], // RGBA
 };
 
-export interface PngHeader {
-  readonly width: number;
-  readonly height: number;
-  readonly bitDepth: number;
-  readonly colorType: number;
-  readonly interlaced: boolean;
-}
+/** The IHDR fields that matter here. */
+export type PngHeader = ImageDataShape;
 
 /**
  * Reads and checks the IHDR of a PNG without decoding pixels. Throws ImageError naming `name` when the
@@ -37,9 +36,8 @@ export interface PngHeader {
 export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
   const isPng = bytes.length >= SIGNATURE.length && SIGNATURE.every((b, i) => bytes[i] === b);
   if (!isPng) {
-    throw new ImageError(`${name} is not a PNG image (no PNG signature in its first 8 bytes)`, {
-      hint: "give a .png file; convert other formats first",
-    });
+    const { what, hint } = describeNonPng(bytes, name);
+    throw new ImageError(`${name} is ${what}`, { hint });
   }
   if (bytes.length < HEADER_BYTES) {
     throw new ImageError(`${name} is a truncated PNG: ${bytes.length} bytes, shorter than a PNG header`, {
@@ -91,6 +89,7 @@ export interface LumaImage {
  */
 export function decodePngLuma(bytes: Uint8Array, name: string): LumaImage {
   const header = readPngHeader(bytes, name);
+  checkImageData(bytes, header, name);
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     // skipRescale keeps 16-bit samples at 16 bits (pngjs returns a Uint16Array then).

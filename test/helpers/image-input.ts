@@ -13,7 +13,7 @@ export function item(): Uint8Array {
   return pixels;
 }
 
-/** `run` throws an ImageError of one line matching `pattern`. */
+/** `run` throws an ImageError whose line as the CLI prints it, "message (hint)", is one line matching `pattern`. */
 export function expectImageError(run: () => unknown, pattern: RegExp): void {
   let caught: unknown;
   try {
@@ -22,6 +22,8 @@ export function expectImageError(run: () => unknown, pattern: RegExp): void {
     caught = error;
   }
   expect(caught).toBeInstanceOf(ImageError);
-  expect((caught as Error).message).toMatch(pattern);
-  expect((caught as Error).message).not.toContain("\n");
+  const { message, hint } = caught as ImageError;
+  const line = hint === undefined ? message : `${message} (${hint})`;
+  expect(line).toMatch(pattern);
+  expect(line).not.toContain("\n");
 }

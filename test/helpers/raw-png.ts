@@ -13,6 +13,10 @@ export interface RawPngSpec {
   samples: ArrayLike<number>;
   /** RGB triples for colour type 3. */
   palette?: readonly (readonly [number, number, number])[];
+  /** Adam7 interlacing (default: none). */
+  interlaced?: boolean;
+  /** The IDAT chunks' data as written, in place of the deflated samples (to build damaged files). */
+  idat?: readonly Uint8Array[];
 }
 
 const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
@@ -27,40 +31,72 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** The IHDR chunk alone, after the signature: enough for a header-only file. */
-export function pngHeaderBytes(width: number, height: number, colorType = 0, bitDepth = 8): Buffer {
+export function pngHeaderBytes(width: number, height: number, colorType = 0, bitDepth = 8, interlaced = false): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = bitDepth;
   ihdr[9] = colorType;
+  ihdr[12] = interlaced ? 1 : 0;
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr)]);
 }
 
-/** Encodes `spec` as a PNG (filter 0 on every row, no interlace), writing samples at their bit depth. */
-export function encodeRawPng(spec: RawPngSpec): Buffer {
+/** Adam7's passes: first column, first row, column step, row step (written out again here, independently). */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** Filter-0 scanlines of the pixels (xs × ys) picked from `spec`, samples packed at their bit depth. */
+function scanlines(spec: RawPngSpec, xs: readonly number[], ys: readonly number[]): Buffer {
+  if (xs.length === 0 || ys.length === 0) return Buffer.alloc(0);
   const channels = CHANNELS[spec.colorType];
-  const bitsPerRow = spec.width * channels * spec.bitDepth;
-  const rowBytes = Math.ceil(bitsPerRow / 8);
-  const raw = Buffer.alloc((rowBytes + 1) * spec.height);
-  for (let y = 0; y < spec.height; y++) {
-    const rowStart = y * (rowBytes + 1) + 1;
-    for (let i = 0; i < spec.width * channels; i++) {
-      const value = spec.samples[y * spec.width * channels + i]!;
-      if (spec.bitDepth === 16) {
-        raw.writeUInt16BE(value, rowStart + i * 2);
-      } else if (spec.bitDepth === 8) {
-        raw[rowStart + i] = value;
-      } else {
-        const bit = i * spec.bitDepth;
-        const byte = rowStart + (bit >> 3);
-        const shift = 8 - spec.bitDepth - (bit & 7);
-        raw[byte] = raw[byte]! | (value << shift);
+  const rowBytes = Math.ceil((xs.length * channels * spec.bitDepth) / 8);
+  const raw = Buffer.alloc((rowBytes + 1) * ys.length);
+  ys.forEach((y, row) => {
+    const rowStart = row * (rowBytes + 1) + 1;
+    xs.forEach((x, column) => {
+      for (let c = 0; c < channels; c++) {
+        const value = spec.samples[(y * spec.width + x) * channels + c]!;
+        const i = column * channels + c;
+        if (spec.bitDepth === 16) {
+          raw.writeUInt16BE(value, rowStart + i * 2);
+        } else if (spec.bitDepth === 8) {
+          raw[rowStart + i] = value;
+        } else {
+          const bit = i * spec.bitDepth;
+          const byte = rowStart + (bit >> 3);
+          const shift = 8 - spec.bitDepth - (bit & 7);
+          raw[byte] = raw[byte]! | (value << shift);
+        }
       }
-    }
-  }
-  const parts = [pngHeaderBytes(spec.width, spec.height, spec.colorType, spec.bitDepth)];
+    });
+  });
+  return raw;
+}
+
+const range = (from: number, to: number, step: number) =>
+  Array.from({ length: Math.max(0, Math.ceil((to - from) / step)) }, (_, i) => from + i * step);
+
+/** The filtered image data of `spec` before deflate: all rows, or the seven Adam7 passes in order. */
+export function rawImageData(spec: RawPngSpec): Buffer {
+  if (!spec.interlaced) return scanlines(spec, range(0, spec.width, 1), range(0, spec.height, 1));
+  return Buffer.concat(
+    ADAM7.map(([x0, y0, dx, dy]) => scanlines(spec, range(x0, spec.width, dx), range(y0, spec.height, dy))),
+  );
+}
+
+/** Encodes `spec` as a PNG (filter 0 on every row), writing samples at their bit depth. */
+export function encodeRawPng(spec: RawPngSpec): Buffer {
+  const parts = [pngHeaderBytes(spec.width, spec.height, spec.colorType, spec.bitDepth, spec.interlaced)];
   if (spec.palette) parts.push(chunk("PLTE", Buffer.from(spec.palette.flat())));
-  parts.push(chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array(0)));
+  for (const data of spec.idat ?? [deflateSync(rawImageData(spec))]) parts.push(chunk("IDAT", data));
+  parts.push(chunk("IEND", new Uint8Array(0)));
   return Buffer.concat(parts);
 }
 

@@ -8,8 +8,33 @@ import { encodeRawPng, grayPng, pngHeaderBytes } from "../helpers/raw-png.js";
 
 describe("readPngHeader: bad inputs fail before any pixel is decoded", () => {
   it("names a file that is not a PNG", () => {
-    expectImageError(() => readPngHeader(Buffer.from("GIF89a not a png at all"), "cat.gif"), /^cat\.gif is not a PNG/);
-    expectImageError(() => readPngHeader(new Uint8Array(0), "empty.png"), /^empty\.png is not a PNG/);
+    expectImageError(
+      () => readPngHeader(Buffer.from("just some text\n"), "notes.png"),
+      /^notes\.png is not a PNG image/,
+    );
+  });
+
+  it.each([
+    ["empty.png", [], /^empty\.png is empty/],
+    [
+      "photo.jpg",
+      [0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70],
+      /^photo\.jpg is a JPEG image, not a PNG \(convert it: magick photo\.jpg photo\.png\)$/,
+    ],
+    ["cat.gif", [...Buffer.from("GIF89a\x01\x00\x01\x00")], /^cat\.gif is a GIF image, not a PNG \(convert it: /],
+    ["a.webp", [...Buffer.from("RIFF\x10\x00\x00\x00WEBPVP8 ")], /^a\.webp is a WebP image, not a PNG/],
+    ["scan.tif", [0x49, 0x49, 42, 0, 8, 0, 0, 0], /^scan\.tif is a TIFF image, not a PNG/],
+    ["phone.heic", [0, 0, 0, 24, ...Buffer.from("ftypheic")], /^phone\.heic is a HEIC\/AVIF image, not a PNG/],
+    ["doc.pdf", [...Buffer.from("%PDF-1.7\n")], /^doc\.pdf is a PDF document, not a PNG image \(give a \.png file\)$/],
+  ])("says what %s is when it is not a PNG", (name, bytes, pattern) => {
+    expectImageError(() => readImageInput(Uint8Array.from(bytes), name), pattern);
+  });
+
+  it("tells a JPEG piped to stdin to convert in the pipe", () => {
+    expectImageError(
+      () => readImageInput(Uint8Array.from([0xff, 0xd8, 0xff, 0xdb]), "stdin"),
+      /convert it: magick - png:- \| softmax predict -\)$/,
+    );
   });
 
   it("names a PNG cut short inside its header", () => {
