@@ -127,10 +127,18 @@ describe.skipIf(!realDataRequired())("softmax evaluate on the real test set", ()
     const lines = out.split("\n");
     const header = lines.findIndex((l) => l.startsWith("confusion matrix"));
     const table = lines.slice(header + 1, header + 12);
-    expect(table[0]!.trim().split(/\s{2,}/)).toEqual(CLASS_NAMES);
+    // Columns are headed by class number; each row names its class after the number (the key).
+    expect(table[0]!.trim().split(/\s+/)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     const widths = new Set(table.map((l) => l.length));
     expect(widths.size).toBe(1); // every row as wide as the header: aligned
-    for (let t = 0; t < 10; t++) expect(table[t + 1]!.startsWith(`  ${CLASS_NAMES[t]}`)).toBe(true);
+    for (let t = 0; t < 10; t++) {
+      expect(table[t + 1]!.startsWith(`  ${t} ${CLASS_NAMES[t]} `)).toBe(true);
+      const counts = table[t + 1]!.slice(`  ${t} ${CLASS_NAMES[t]}`.length).trim().split(/\s+/).map(Number);
+      expect(counts).toHaveLength(10);
+      for (const [p, n] of counts.entries()) expect(Math.abs(n - expected.confusion[t]![p]!)).toBeLessThanOrEqual(3);
+    }
+    // An 80-column terminal shows every line without wrapping.
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     expect(out).toContain("most confused (true -> predicted)");
     expect(out).toContain("per-class accuracy");
   });

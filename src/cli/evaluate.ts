@@ -77,36 +77,48 @@ export function evaluationJson(model: string, e: Evaluation, classes: readonly s
   };
 }
 
-/** The human report: accuracy, per-class accuracy, aligned confusion table, most confused pairs. */
+/** The widest line of the report: an 80-column terminal shows it without wrapping. */
+export const REPORT_WIDTH = 80;
+
+/**
+ * The human report: accuracy, per-class accuracy, the confusion table, the most confused pairs.
+ * Classes are numbered in the per-class list and the table's rows, and the table's columns are
+ * headed by those numbers, so ten counts fit in 80 columns (full names as headers took 143).
+ */
 export function formatEvaluation(e: Evaluation, classes: readonly string[]): string {
   const name = (c: number) => classes[c] ?? String(c);
+  const numberWidth = String(NUM_CLASSES - 1).length;
+  const cellWidth = Math.max(3, ...Array.from(e.confusion, (n) => String(n).length));
+  // "  7 Sneaker" then ten cells of "  1234"; names too long for the width are cut with an ellipsis.
+  const labelRoom = REPORT_WIDTH - 2 - NUM_CLASSES * (cellWidth + 2) - numberWidth - 1;
+  const names = Array.from({ length: NUM_CLASSES }, (_, c) => shortened(name(c), Math.max(1, labelRoom)));
+  const nameWidth = Math.max(...names.map((n) => n.length));
+  const label = (c: number) => `${String(c).padStart(numberWidth)} ${names[c]!.padEnd(nameWidth)}`;
   const lines: string[] = [];
   lines.push(`test accuracy ${e.accuracy.toFixed(4)}  (${e.correct}/${e.count})`, "");
-  const nameWidth = Math.max(...Array.from({ length: NUM_CLASSES }, (_, c) => name(c).length));
   lines.push("per-class accuracy");
   for (let c = 0; c < NUM_CLASSES; c++) {
     const a = e.perClassAccuracy[c]!;
-    lines.push(`  ${name(c).padEnd(nameWidth)}  ${Number.isNaN(a) ? "  -  " : a.toFixed(3)}`);
+    lines.push(`  ${label(c)}  ${Number.isNaN(a) ? "  -  " : a.toFixed(3)}`);
   }
-  lines.push("", "confusion matrix (rows: true class, columns: predicted class)");
-  const cellWidth = Math.max(
-    ...Array.from({ length: NUM_CLASSES }, (_, c) => name(c).length),
-    ...Array.from(e.confusion, (n) => String(n).length),
-  );
-  lines.push(
-    `  ${"".padEnd(nameWidth)}${Array.from({ length: NUM_CLASSES }, (_, c) => `  ${name(c).padStart(cellWidth)}`).join("")}`,
-  );
+  lines.push("", "confusion matrix (rows: true class; columns: predicted class, by number)");
+  const cells = (value: (p: number) => string) =>
+    Array.from({ length: NUM_CLASSES }, (_, p) => `  ${value(p).padStart(cellWidth)}`).join("");
+  lines.push(`  ${"".padEnd(label(0).length)}${cells(String)}`);
   for (let t = 0; t < NUM_CLASSES; t++) {
-    const cells = Array.from(
-      { length: NUM_CLASSES },
-      (_, p) => `  ${String(e.confusion[t * NUM_CLASSES + p]).padStart(cellWidth)}`,
-    );
-    lines.push(`  ${name(t).padEnd(nameWidth)}${cells.join("")}`);
+    lines.push(`  ${label(t)}${cells((p) => String(e.confusion[t * NUM_CLASSES + p]))}`);
   }
   lines.push("", "most confused (true -> predicted)");
   if (e.mostConfused.length === 0) lines.push("  none");
-  for (const p of e.mostConfused) {
-    lines.push(`  ${`${name(p.actual)} -> ${name(p.predicted)}`.padEnd(2 * nameWidth + 4)}  ${p.count}`);
-  }
+  const pairs = e.mostConfused.map((p) => `${name(p.actual)} -> ${name(p.predicted)}`);
+  const pairWidth = Math.max(0, ...pairs.map((pair) => pair.length));
+  e.mostConfused.forEach((p, i) => {
+    lines.push(`  ${pairs[i]!.padEnd(pairWidth)}  ${p.count}`);
+  });
   return `${lines.join("\n")}\n`;
+}
+
+/** `text` cut to `width` characters, the last one an ellipsis when it was cut. */
+function shortened(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
