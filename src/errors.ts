@@ -26,6 +26,19 @@ export class DataError extends SoftmaxError {}
 /** A download failed on every mirror. */
 export class DownloadError extends DataError {}
 
+/**
+ * A local file cannot be read or written as asked: not a regular file (a FIFO, a device), larger
+ * than it may be, or an I/O error such as a full disk or a read-only directory. Names the file.
+ */
+export class FileError extends SoftmaxError {
+  /** "not-regular": a FIFO, device, socket or directory; "too-large": past the reader's cap; "io": errno. */
+  readonly reason: "not-regular" | "too-large" | "io";
+  constructor(message: string, details: ErrorDetails & { reason?: FileError["reason"] } = {}) {
+    super(message, details);
+    this.reason = details.reason ?? "io";
+  }
+}
+
 /** A model file is missing, malformed or of the wrong shape. */
 export class ModelFileError extends SoftmaxError {}
 

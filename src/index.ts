@@ -3,13 +3,29 @@
 // Re-exports only; nothing is defined here.
 
 export { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "./backend.js";
-export { copyFashionMnist, downloadFashionMnist } from "./data/download.js";
-export type { DataEvent } from "./data/events.js";
-export { CLASSES, DEFAULT_MIRRORS, FASHION_MNIST_FILES } from "./data/fashion-mnist.js";
-export { type IdxArray, parseIdx } from "./data/idx.js";
-export { type LoadOptions, loadFashionMnist, SYSTEM_DATA_DIR } from "./data/resolve.js";
+export {
+  CLASSES,
+  DATASET_NAMES,
+  DATASETS,
+  type DatasetSpec,
+  DEFAULT_MIRRORS,
+  FASHION_MNIST,
+  FASHION_MNIST_FILES,
+  type FileSpec,
+  findDataset,
+  KMNIST,
+  MNIST,
+} from "./data/datasets.js";
+export { copyDataset, downloadDataset, type FetchOptions, type FileResult } from "./data/download.js";
+export type { DataEvent, DataEventHandler, FileOrigin } from "./data/events.js";
+export type { HttpOptions } from "./data/http-fetch.js";
+export { encodeIdx, type IdxArray, parseIdx } from "./data/idx.js";
+export { type Found, findLocalCopy } from "./data/local.js";
+export { dataDirFor, dataRoot, mirrorsFor, SYSTEM_DATA_DIR, SYSTEM_DATA_ROOT, systemDirFor } from "./data/locations.js";
+export { type LoadOptions, loadDataset, loadFashionMnist } from "./data/resolve.js";
 export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
+export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export {
   GRADIENT_CHECK_LOSSES,

@@ -1,14 +1,15 @@
 // `softmax download` end to end through the built binary, against a local server serving the
 // real files from Debian's dataset-fashion-mnist (the CLI always checks the real digests).
 // Required when CI=true; skipped with a printed reason when the files or the build are absent.
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FASHION_MNIST_FILES } from "../src/data/fashion-mnist.js";
+import { FASHION_MNIST_FILES } from "../src/data/datasets.js";
+import { SYSTEM_DATA_DIR } from "../src/data/locations.js";
 import { sha256Hex } from "../src/data/payload.js";
-import { SYSTEM_DATA_DIR } from "../src/data/resolve.js";
 import { BUILT, lines, runCli } from "./helpers/cli.js";
 import { serveFiles, startServer, type TestServer } from "./helpers/http-server.js";
 
@@ -63,10 +64,12 @@ describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () 
         ),
       );
     });
-    // Not a TTY: no progress bars, one log line per file.
-    expect(lines(first.stderr)).toEqual(
-      FASHION_MNIST_FILES.map((file) => `downloading ${file.name} from ${mirror.url}${file.name}.gz`),
-    );
+    // Not a TTY: no progress bars; what is created and fetched where, then one log line per file.
+    expect(lines(first.stderr)).toEqual([
+      `created ${dataDir}`,
+      `downloading Fashion-MNIST (31 MB) into ${dataDir}`,
+      ...FASHION_MNIST_FILES.map((file) => `downloading ${file.name} from ${mirror.url}${file.name}.gz`),
+    ]);
     await expectVerifiedFiles(dataDir);
 
     const requests = mirror.requests.length;
@@ -96,7 +99,7 @@ describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () 
     });
     expect(result.status).toBe(0);
     expect(lines(result.stdout)[0]).toMatch(
-      /^train-images-idx3-ubyte +47040016 bytes {2}copied from .*train-images-idx3-ubyte\.gz {2}sha256 verified$/,
+      /^train-images-idx3-ubyte +47040016 bytes {2}copied from .*train-images-idx3-ubyte(\.gz)? {2}sha256 verified$/,
     );
     await expectVerifiedFiles(dataDir);
     expect(stalled.connections).toBe(0);
@@ -130,5 +133,113 @@ describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () 
     ]);
     expect(existsSync(join(dataDir, FASHION_MNIST_FILES[0]!.name))).toBe(false);
     expect(existsSync(join(dataDir, `.${FASHION_MNIST_FILES[0]!.name}.lock`))).toBe(false);
+  });
+});
+
+// Every command that reads the dataset, end to end: where it finds, fetches and caches the files,
+// and what it says about it. Real Fashion-MNIST (the CLI checks the real digests), served from the
+// system directory's .gz files by a loopback mirror.
+describe.skipIf((!present && !required) || !BUILT)("data for every command (e2e)", () => {
+  let root: string;
+  let mirror: TestServer;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "softmax-cli-data-"));
+    const served = new Map<string, Uint8Array>();
+    for (const file of FASHION_MNIST_FILES) {
+      served.set(`${file.name}.gz`, await readFile(join(SYSTEM_DATA_DIR, `${file.name}.gz`)));
+    }
+    mirror = await startServer(serveFiles(served));
+  });
+  afterAll(async () => {
+    await mirror.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("train --data-dir EMPTY fetches from $SOFTMAX_MIRROR when the system directory is hidden", async () => {
+    const dataDir = join(root, "empty");
+    const out = join(root, "mirror.safetensors");
+    const result = await runCli(["train", "--epochs", "1", "--data-dir", dataDir, "--out", out, "--quiet"], {
+      env: { SOFTMAX_MIRROR: mirror.url, SOFTMAX_SYSTEM_DATA_DIR: "" },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(mirror.requests.map((request) => request.path)).toEqual(
+      FASHION_MNIST_FILES.map((file) => `/${file.name}.gz`),
+    );
+    for (const file of FASHION_MNIST_FILES) {
+      expect(sha256Hex(await readFile(join(dataDir, file.name))), file.name).toBe(file.sha256);
+    }
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it("with XDG_CACHE_HOME and no data dir, train caches under $XDG_CACHE_HOME/softmax, says where, writes nothing in cwd", async () => {
+    const cwd = join(root, "cwd");
+    const cache = join(root, "xdg");
+    await mkdir(cwd, { recursive: true });
+    const requests = mirror.requests.length;
+    const result = await runCli(["train", "--epochs", "1", "--out", join(root, "xdg.safetensors")], {
+      cwd,
+      env: { XDG_CACHE_HOME: cache, SOFTMAX_MIRROR: mirror.url },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const dataDir = join(cache, "softmax", "fashion-mnist");
+    expect(lines(result.stderr).slice(0, 2)).toEqual([
+      `using Fashion-MNIST from ${SYSTEM_DATA_DIR}; caching 55 MB in ${dataDir}`,
+      `created ${dataDir}`,
+    ]);
+    for (const file of FASHION_MNIST_FILES) expect(existsSync(join(dataDir, file.name)), file.name).toBe(true);
+    expect(await readdir(cwd)).toEqual([]);
+    expect(mirror.requests.length).toBe(requests); // the system directory had it all
+
+    // The second start finds the cache and says nothing about the data.
+    const again = await runCli(["evaluate", "--model", join(root, "xdg.safetensors")], {
+      cwd,
+      env: { XDG_CACHE_HOME: cache },
+    });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toBe("");
+  });
+
+  it("a FIFO named like a data file does not hang train --offline: one line naming it, exit 1", async () => {
+    const dataDir = join(root, "fifo");
+    await mkdir(dataDir, { recursive: true });
+    execFileSync("mkfifo", [join(dataDir, "train-labels-idx1-ubyte")]);
+    const result = await runCli(["train", "--offline", "--data-dir", dataDir, "--out", join(root, "fifo.safetensors")]);
+    expect(result.status).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^softmax: ${join(dataDir, "train-labels-idx1-ubyte")} is a FIFO \\(named pipe\\), not a regular file`,
+        ),
+      ),
+    ]);
+  });
+
+  it("Ctrl-C during the first load leaves no temporary file, and exits 130", async () => {
+    const dataDir = join(root, "interrupted");
+    const result = await runCli(
+      ["train", "--epochs", "1", "--data-dir", dataDir, "--out", join(root, "i.safetensors")],
+      {
+        onSpawn: (child) => {
+          // As soon as the first raw copy is being written (a temporary file appears), interrupt.
+          const timer = setInterval(() => {
+            let names: string[] = [];
+            try {
+              names = readdirSync(dataDir);
+            } catch {
+              return;
+            }
+            if (names.some((name) => name.endsWith(".tmp"))) {
+              clearInterval(timer);
+              child.kill("SIGINT");
+            }
+          }, 2);
+          child.on("exit", () => clearInterval(timer));
+        },
+      },
+    );
+    expect(result.status, result.stderr).toBe(130);
+    expect(lines(result.stderr).at(-1)).toBe("softmax: interrupted while loading the data");
+    expect((await readdir(dataDir)).filter((name) => /\.(tmp|lock)$/.test(name))).toEqual([]);
   });
 });

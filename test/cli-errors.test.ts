@@ -61,7 +61,7 @@ describe.skipIf(!BUILT)("softmax download: errors", () => {
     [
       "a data directory that cannot be created",
       () => ["--data-dir", join(dir, "a-file", "data")],
-      /cannot create the data directory .*a-file\/data \(ENOTDIR\)/,
+      /cannot create the data directory .*a-file\/data: not a directory \(ENOTDIR\)/,
     ],
   ];
 
@@ -87,7 +87,7 @@ describe.skipIf(!BUILT)("softmax download: errors", () => {
     const result = await runCli(["download", "--mirror", notFound.url, "--data-dir", dir]);
     expect(result.status).toBe(1);
     const stderr = lines(result.stderr);
-    expect(stderr[0]).toBe(`${notFound.url}train-images-idx3-ubyte.gz failed: HTTP 404; trying the next mirror`);
+    expect(stderr).toContain(`${notFound.url}train-images-idx3-ubyte.gz failed: HTTP 404; trying the next mirror`);
     expect(stderr.at(-1)).toMatch(/^softmax: cannot download/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveModel } from "../src/model-file/model-file.js";
 import { DEFAULT_SCALE, gridPictureOrigin, gridSize, itemPicture } from "../src/pictures/grid.js";
 import { diverging } from "../src/pictures/weights.js";
+import { besidesDataNotices } from "./helpers/cli.js";
 import { assertBuilt, CLASS_NAMES, readRealIdx, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 import { decodeRgba } from "./helpers/raw-png.js";
 
@@ -107,7 +108,7 @@ describe.runIf(realDataRequired())("softmax show on Fashion-MNIST", () => {
 
   it("draws the first 18 training images in 2 rows of 9, titled by class, to samples.png", () => {
     const result = runCli(["show", ...dataFlags()], { cwd: dir });
-    expect(result.stderr).toBe("");
+    expect(besidesDataNotices(result.stderr)).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toBe("samples.png\n");
     const images = readRealIdx("train-images-idx3-ubyte", 16);

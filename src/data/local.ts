@@ -1,17 +1,22 @@
-// The dataset files in one directory and how they are laid out:
+// The dataset files in one directory, how they are laid out, and finding a verified local copy:
 //   NAME            raw IDX payload (what loading reads: no gunzip on a warm start)
 //   NAME.gz         the compressed file as downloaded or copied
 //   NAME.gz.part    a download in progress (resumable), never loaded
 //   .NAME.verified  the record of the last full SHA-256 check of NAME (see recordMatches)
 //   .NAME.lock      held while a process fetches NAME
-// Reading returns only verified payloads; writing goes through temp + rename. No network here.
+// `findLocalCopy` is the one search used by the loader and by `softmax download`. Reading returns
+// only verified payloads, through a bounded reader that refuses FIFOs and devices; writing goes
+// through temp + rename. No network here.
 import type { BigIntStats } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { DataError } from "../errors.js";
+import { DataError, FileError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
-import type { FileSpec } from "./fashion-mnist.js";
-import { readWholeWithStat, storedByteCap, verifiedPayload } from "./payload.js";
+import { ioError } from "../fs/io-error.js";
+import { readRegularFile } from "../fs/read-regular-file.js";
+import type { DatasetSpec, FileSpec } from "./datasets.js";
+import type { DataEventHandler, FileOrigin } from "./events.js";
+import { storedByteCap, verifiedPayload } from "./payload.js";
 
 export const rawPath = (dir: string, file: FileSpec): string => join(dir, file.name);
 export const gzPath = (dir: string, file: FileSpec): string => join(dir, `${file.name}.gz`);
@@ -24,6 +29,8 @@ export interface LocalCopy {
   readonly path: string;
   /** Its verified raw IDX payload. */
   readonly raw: Uint8Array;
+  /** SHA-256 of `raw`. */
+  readonly sha256: string;
   readonly verified: "sha256" | "record";
 }
 
@@ -36,6 +43,55 @@ export interface RecordOptions {
   recordMarginMs?: number;
 }
 
+export interface FindOptions {
+  dataDir: string;
+  /** The read-only system directory searched after the data directory; null for none. */
+  systemDir: string | null;
+  records?: RecordOptions;
+  onEvent?: DataEventHandler;
+}
+
+export interface Found {
+  readonly copy: LocalCopy | null;
+  readonly origin: FileOrigin | null;
+  /** Corrupt copies met on the way, with what was wrong. */
+  readonly corrupt: readonly string[];
+}
+
+/**
+ * The first verified local copy of `file`: data directory (raw, then .gz), then the system
+ * directory (raw, then .gz). A corrupt copy is reported as a warning event and skipped; a path that
+ * is not a regular file (a FIFO, a device) is an error, never opened for reading in a way that blocks.
+ */
+export async function findLocalCopy(dataset: DatasetSpec, file: FileSpec, options: FindOptions): Promise<Found> {
+  const records = options.records ?? {};
+  const candidates: { origin: FileOrigin; read: () => Promise<LocalCopy | null> }[] = [
+    { origin: "data-dir", read: () => readRawCopy(options.dataDir, dataset, file, records) },
+    { origin: "data-dir", read: () => readGzCopy(options.dataDir, dataset, file) },
+  ];
+  const systemDir = options.systemDir;
+  if (systemDir !== null && systemDir !== options.dataDir) {
+    candidates.push(
+      { origin: "system", read: () => readRawCopy(systemDir, dataset, file, false) },
+      { origin: "system", read: () => readGzCopy(systemDir, dataset, file) },
+    );
+  }
+  const corrupt: string[] = [];
+  for (const candidate of candidates) {
+    let copy: LocalCopy | null;
+    try {
+      copy = await candidate.read();
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      corrupt.push(error.message);
+      options.onEvent?.({ type: "warning", message: `${error.message}; looking for another copy` });
+      continue;
+    }
+    if (copy !== null) return { copy, origin: candidate.origin, corrupt };
+  }
+  return { copy: null, origin: null, corrupt };
+}
+
 /**
  * The raw file `dir/NAME`, verified, or null when absent. With `records`, a file unchanged since
  * its last full hash (same size, mtime, ctime, inode, device) is not hashed again; any change to it
@@ -43,38 +99,49 @@ export interface RecordOptions {
  */
 export async function readRawCopy(
   dir: string,
+  dataset: DatasetSpec,
   file: FileSpec,
   records: RecordOptions | false,
 ): Promise<LocalCopy | null> {
   const path = rawPath(dir, file);
-  const read = await readIfPresent(path, storedByteCap(file));
+  const read = await readIfPresent(path, file);
   if (read === null) return null;
-  if (records !== false && (await recordMatches(dir, file, read.stat))) {
-    if (read.bytes.length === file.rawBytes) return { path, raw: read.bytes, verified: "record" };
+  const record = records === false ? null : await readRecord(dir, file);
+  if (record !== null && recordMatches(record, file, read.stat) && read.bytes.length === file.rawBytes) {
+    return { path, raw: read.bytes, sha256: record.sha256, verified: "record" };
   }
-  const raw = await verifiedPayload(read.bytes, file, path);
-  if (records !== false && raw === read.bytes) await writeRecord(dir, file, read.stat, records);
-  return { path, raw, verified: "sha256" };
+  const verified = await verifiedPayload(read.bytes, dataset, file, path, record?.sha256);
+  if (records !== false && verified.raw === read.bytes)
+    await writeRecord(dir, file, verified.sha256, read.stat, records);
+  return { path, raw: verified.raw, sha256: verified.sha256, verified: "sha256" };
 }
 
 /** The compressed file `dir/NAME.gz`, gunzipped and verified, or null when absent. */
-export async function readGzCopy(dir: string, file: FileSpec): Promise<LocalCopy | null> {
+export async function readGzCopy(dir: string, dataset: DatasetSpec, file: FileSpec): Promise<LocalCopy | null> {
   const path = gzPath(dir, file);
-  const read = await readIfPresent(path, storedByteCap(file));
+  const read = await readIfPresent(path, file);
   if (read === null) return null;
-  return { path, raw: await verifiedPayload(read.bytes, file, path), verified: "sha256" };
+  const verified = await verifiedPayload(read.bytes, dataset, file, path);
+  return { path, raw: verified.raw, sha256: verified.sha256, verified: "sha256" };
 }
 
-/** Writes the verified raw payload as `dir/NAME` (atomically) and records that it was verified. */
+/**
+ * Writes the verified raw payload as `dir/NAME` (atomically) and records that it was verified.
+ * Throws FileError naming the file when it cannot be written (a full disk, a read-only directory).
+ */
 export async function writeRawCache(
   dir: string,
   file: FileSpec,
-  raw: Uint8Array,
+  copy: Pick<LocalCopy, "raw" | "sha256">,
   options: RecordOptions = {},
 ): Promise<string> {
   const path = rawPath(dir, file);
-  await writeFileAtomic(path, raw);
-  await writeRecord(dir, file, await stat(path, { bigint: true }), options);
+  try {
+    await writeFileAtomic(path, copy.raw);
+  } catch (error) {
+    throw ioError("write", path, error);
+  }
+  await writeRecord(dir, file, copy.sha256, await stat(path, { bigint: true }), options);
   return path;
 }
 
@@ -87,9 +154,9 @@ interface VerificationRecord {
   dev: string;
 }
 
-function recordOf(file: FileSpec, info: BigIntStats): VerificationRecord {
+function recordOf(sha256: string, info: BigIntStats): VerificationRecord {
   return {
-    sha256: file.sha256,
+    sha256,
     size: String(info.size),
     mtimeNs: String(info.mtimeNs),
     ctimeNs: String(info.ctimeNs),
@@ -98,48 +165,77 @@ function recordOf(file: FileSpec, info: BigIntStats): VerificationRecord {
   };
 }
 
-/**
- * True when the record says this very file (same inode and device, size, mtime and ctime) was
- * hashed and matched `file.sha256`. ctime cannot be set by users (touch -r, cp -p set only mtime),
- * so any write, truncation, rename over or copy shows up as a change.
- */
-async function recordMatches(dir: string, file: FileSpec, info: BigIntStats): Promise<boolean> {
-  let text: string;
+async function readRecord(dir: string, file: FileSpec): Promise<VerificationRecord | null> {
   try {
-    text = await readFile(recordPath(dir, file), "utf8");
+    const record = JSON.parse(await readFile(recordPath(dir, file), "utf8")) as Partial<VerificationRecord>;
+    return typeof record.sha256 === "string" && /^[0-9a-f]{64}$/.test(record.sha256)
+      ? (record as VerificationRecord)
+      : null;
   } catch {
-    return false;
-  }
-  try {
-    const record = JSON.parse(text) as Partial<VerificationRecord>;
-    const now = recordOf(file, info);
-    return (Object.keys(now) as (keyof VerificationRecord)[]).every((key) => record[key] === now[key]);
-  } catch {
-    return false;
+    return null;
   }
 }
 
-async function writeRecord(dir: string, file: FileSpec, info: BigIntStats, options: RecordOptions): Promise<void> {
+/**
+ * True when the record says this very file (same inode and device, size, mtime and ctime) was
+ * hashed and matched the payload digest (the published one, or the one recorded from a verified
+ * `.gz` where none is published). ctime cannot be set by users (touch -r, cp -p set only mtime),
+ * so any write, truncation, rename over or copy shows up as a change.
+ */
+function recordMatches(record: VerificationRecord, file: FileSpec, info: BigIntStats): boolean {
+  if (file.sha256 !== undefined && record.sha256 !== file.sha256) return false;
+  const now = recordOf(record.sha256, info);
+  return (Object.keys(now) as (keyof VerificationRecord)[]).every((key) => record[key] === now[key]);
+}
+
+async function writeRecord(
+  dir: string,
+  file: FileSpec,
+  sha256: string,
+  info: BigIntStats,
+  options: RecordOptions,
+): Promise<void> {
   const margin = BigInt(options.recordMarginMs ?? 2000) * 1_000_000n;
   const nowNs = BigInt(Date.now()) * 1_000_000n;
-  if (nowNs - info.ctimeNs < margin || nowNs - info.mtimeNs < margin) return;
+  // For a payload whose digest is not published the record is what vouches for it: keep it always.
+  const recent = nowNs - info.ctimeNs < margin || nowNs - info.mtimeNs < margin;
+  if (recent && file.sha256 !== undefined) return;
+  // Within the margin, the stat part is left unmatched: the file is hashed again next time (against
+  // this digest) and recorded in full once it is older than the margin.
+  const record = recent ? { ...recordOf(sha256, info), ctimeNs: "0" } : recordOf(sha256, info);
   try {
-    await writeFileAtomic(recordPath(dir, file), `${JSON.stringify(recordOf(file, info))}\n`);
+    await writeFileAtomic(recordPath(dir, file), `${JSON.stringify(record)}\n`);
   } catch {
     // A read-only data directory only means the next start hashes the file again.
   }
 }
 
-async function readIfPresent(path: string, maxBytes: number): Promise<{ bytes: Uint8Array; stat: BigIntStats } | null> {
+/** The bytes and stat of `path`, or null when it does not exist. */
+async function readIfPresent(path: string, file: FileSpec): Promise<{ bytes: Uint8Array; stat: BigIntStats } | null> {
   try {
-    return await readWholeWithStat(path, maxBytes);
+    return await readRegularFile(path, {
+      maxBytes: storedByteCap(file),
+      hint: "remove it or point --data-dir elsewhere; run `softmax download --force` for a fresh copy",
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === undefined) throw error;
-    throw new DataError(`${path}: cannot be read (${code})`, {
-      hint: "check its permissions, or point --data-dir elsewhere",
-      cause: error,
-    });
+    if (error instanceof FileError) {
+      // Too large is a wrong file (look for another copy); not a regular file is refused outright.
+      if (error.reason === "too-large") throw new DataError(error.message, { hint: error.hint });
+      throw error;
+    }
+    throw ioError("read", path, error, "check its permissions, or point --data-dir elsewhere");
   }
+}
+
+/** Creates `dir` (and its parents) when missing, reporting a creation; a FileError naming it when it cannot be. */
+export async function ensureDirectory(dir: string, onEvent?: DataEventHandler): Promise<void> {
+  let created: string | undefined;
+  try {
+    created = await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw ioError("create the data directory", dir, error, "choose another with --data-dir or $SOFTMAX_DATA_DIR");
+  }
+  if (created !== undefined) onEvent?.({ type: "directory-created", path: dir });
 }

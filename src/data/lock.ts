@@ -3,6 +3,7 @@
 // first one verified. Not a general-purpose lock: same host only, advisory, no fairness.
 import { randomBytes } from "node:crypto";
 import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { isAlive, releaseOnExit, removeOnExit } from "../fs/temporary.js";
 
 export interface LockOptions {
   /** How often a waiter looks again (ms). */
@@ -21,7 +22,11 @@ export async function withLock<T>(path: string, task: () => Promise<T>, options:
   let waited = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    if (await tryCreate(path)) break;
+    if (await tryCreate(path)) {
+      // Ours until released: removed even if the process exits (Ctrl-C) while holding it.
+      removeOnExit(path);
+      break;
+    }
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released between our attempt and the read: try again
     if (!isAlive(holder.pid) || Date.now() - holder.mtimeMs > staleMs) {
@@ -46,6 +51,7 @@ export async function withLock<T>(path: string, task: () => Promise<T>, options:
   } finally {
     clearInterval(heartbeat);
     await rm(path, { force: true });
+    releaseOnExit(path);
   }
 }
 
@@ -72,16 +78,6 @@ async function readHolder(path: string): Promise<{ pid: number; mtimeMs: number 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { copyFashionMnist, downloadFashionMnist, downloadFile, type FetchOptions } from "../../src/data/download.js";
+import type { FileSpec } from "../../src/data/datasets.js";
+import { copyDataset, downloadDataset, type FetchOptions, type FileResult } from "../../src/data/download.js";
 import type { DataEvent } from "../../src/data/events.js";
 import { DownloadError } from "../../src/errors.js";
 import { type Handler, sendWithRange, serveFiles, startServer, type TestServer } from "../helpers/http-server.js";
@@ -44,11 +45,17 @@ function options(mirrors: string[], extra: Partial<FetchOptions> = {}): FetchOpt
     ...FAST_HTTP,
     dataDir: dir,
     mirrors,
-    files: dataset.files,
+    dataset: dataset.spec,
     recordMarginMs: 0,
     onEvent: (event) => events.push(event),
     ...extra,
   };
+}
+
+/** One file of the dataset, as `softmax download` fetches each. */
+async function downloadFile(file: FileSpec, fetchOptions: FetchOptions): Promise<FileResult> {
+  const [result] = await downloadDataset({ ...fetchOptions, files: [file] });
+  return result!;
 }
 
 async function expectValidFiles(): Promise<void> {
@@ -59,10 +66,10 @@ async function expectValidFiles(): Promise<void> {
   expect((await readdir(dir)).filter((name) => name.endsWith(".part") || name.endsWith(".lock"))).toEqual([]);
 }
 
-describe("downloadFashionMnist", () => {
+describe("downloadDataset", () => {
   it("fetches, verifies and stores every file, then skips them when valid", async () => {
     const mirror = await server(serveFiles(dataset.served));
-    const results = await downloadFashionMnist(options([mirror.url]));
+    const results = await downloadDataset(options([mirror.url]));
     expect(results.map((result) => [result.name, result.origin, result.bytes])).toEqual(
       dataset.files.map((file) => [file.name, "mirror", file.rawBytes]),
     );
@@ -72,11 +79,11 @@ describe("downloadFashionMnist", () => {
     expect(events.some((event) => event.type === "download-progress")).toBe(true);
 
     const requests = mirror.requests.length;
-    const again = await downloadFashionMnist(options([mirror.url]));
+    const again = await downloadDataset(options([mirror.url]));
     expect(again.every((result) => result.origin === "data-dir")).toBe(true);
     expect(mirror.requests.length).toBe(requests);
 
-    const forced = await downloadFashionMnist(options([mirror.url], { force: true }));
+    const forced = await downloadDataset(options([mirror.url], { force: true }));
     expect(forced.every((result) => result.origin === "mirror")).toBe(true);
     expect(mirror.requests.length).toBe(requests + 4);
   });
@@ -84,7 +91,7 @@ describe("downloadFashionMnist", () => {
   it("moves to the next mirror after a 404, without retrying it", async () => {
     const missing = await server((_, response) => response.writeHead(404).end());
     const good = await server(serveFiles(dataset.served));
-    const results = await downloadFashionMnist(options([missing.url, good.url]));
+    const results = await downloadDataset(options([missing.url, good.url]));
     expect(results.every((result) => result.source.startsWith(good.url))).toBe(true);
     expect(missing.count(`/${trainImages.name}.gz`)).toBe(1);
     expect(events).toContainEqual(
@@ -103,7 +110,7 @@ describe("downloadFashionMnist", () => {
       if (self.count(request.url!) === 1) response.writeHead(500).end("busy");
       else serveFiles(dataset.served)(request, response, self);
     });
-    await downloadFashionMnist(options([flaky.url]));
+    await downloadDataset(options([flaky.url]));
     expect(flaky.count(`/${trainImages.name}.gz`)).toBe(2);
     const retries = events.filter((event) => event.type === "retry");
     expect(retries).toHaveLength(4);
@@ -282,8 +289,8 @@ describe("downloadFashionMnist", () => {
       setTimeout(() => serveFiles(dataset.served)(request, response, self), 30);
     });
     const [first, second] = await Promise.all([
-      downloadFashionMnist(options([slow.url])),
-      downloadFashionMnist(options([slow.url])),
+      downloadDataset(options([slow.url])),
+      downloadDataset(options([slow.url])),
     ]);
     expect(first.map((result) => result.sha256)).toEqual(dataset.files.map((file) => file.sha256));
     expect(second.map((result) => result.sha256)).toEqual(dataset.files.map((file) => file.sha256));
@@ -374,13 +381,13 @@ describe("proxies", () => {
   });
 });
 
-describe("copyFashionMnist (--from)", () => {
+describe("copyDataset (--from)", () => {
   it("copies and verifies raw or .gz files", async () => {
     const from = join(dir, "from");
     await writeDataset(from, dataset, "gz");
     await writeFile(join(from, trainLabels.name), dataset.raw.get(trainLabels.name)!); // raw wins over .gz
     const target = join(dir, "data");
-    const results = await copyFashionMnist(from, options([], { dataDir: target }));
+    const results = await copyDataset(from, options([], { dataDir: target }));
     expect(results.map((result) => result.source)).toEqual([
       join(from, `${trainImages.name}.gz`),
       join(from, trainLabels.name),
@@ -396,11 +403,11 @@ describe("copyFashionMnist (--from)", () => {
     const from = join(dir, "from");
     await writeDataset(from, dataset, "raw");
     await rm(join(from, trainLabels.name));
-    let error = await failure(copyFashionMnist(from, options([], { dataDir: join(dir, "data") })));
+    let error = await failure(copyDataset(from, options([], { dataDir: join(dir, "data") })));
     expect(error.message).toBe(`${from} holds neither ${trainLabels.name} nor ${trainLabels.name}.gz`);
 
     await writeFile(join(from, trainLabels.name), dataset.raw.get(dataset.files[3]!.name)!);
-    error = await failure(copyFashionMnist(from, options([], { dataDir: join(dir, "data") })));
+    error = await failure(copyDataset(from, options([], { dataDir: join(dir, "data") })));
     expect(error.message).toContain(`${join(from, trainLabels.name)}: not ${trainLabels.name}`);
     expect(existsSync(join(dir, "data", trainLabels.name))).toBe(false);
   });

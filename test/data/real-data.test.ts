@@ -6,10 +6,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLASSES, FASHION_MNIST, FASHION_MNIST_FILES } from "../../src/data/datasets.js";
 import type { DataEvent } from "../../src/data/events.js";
-import { CLASSES, FASHION_MNIST_FILES } from "../../src/data/fashion-mnist.js";
 import { readGzCopy, readRawCopy } from "../../src/data/local.js";
-import { loadFashionMnist, SYSTEM_DATA_DIR } from "../../src/data/resolve.js";
+import { SYSTEM_DATA_DIR } from "../../src/data/locations.js";
+import { loadFashionMnist } from "../../src/data/resolve.js";
 import type { ImageSet } from "../../src/types.js";
 
 const present = FASHION_MNIST_FILES.every(
@@ -41,7 +42,9 @@ describe.skipIf(!present && !required)("real Fashion-MNIST", () => {
 
   it("has the four files, each matching its SHA-256", async () => {
     for (const file of FASHION_MNIST_FILES) {
-      const copy = (await readRawCopy(SYSTEM_DATA_DIR, file, false)) ?? (await readGzCopy(SYSTEM_DATA_DIR, file));
+      const copy =
+        (await readRawCopy(SYSTEM_DATA_DIR, FASHION_MNIST, file, false)) ??
+        (await readGzCopy(SYSTEM_DATA_DIR, FASHION_MNIST, file));
       expect(copy, `${file.name} in ${SYSTEM_DATA_DIR}`).not.toBeNull();
       expect(copy!.raw.length).toBe(file.rawBytes);
       expect(copy!.verified).toBe("sha256");

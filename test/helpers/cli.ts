@@ -28,6 +28,7 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     for (const key of [
       "SOFTMAX_MIRROR",
       "SOFTMAX_DATA_DIR",
+      "SOFTMAX_SYSTEM_DATA_DIR",
       "DEBUG",
       "HTTP_PROXY",
       "HTTPS_PROXY",
@@ -50,4 +51,16 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
 /** The non-empty lines of `text`. */
 export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
+}
+
+/**
+ * `stderr` without the lines a first run prints about the data ("using Fashion-MNIST from DIR;
+ * caching 55 MB in DIR", "created DIR"), for tests about something else that start from an empty
+ * data directory.
+ */
+export function besidesDataNotices(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((line) => !/^(using \S+ from .*; caching |created \/)/.test(line))
+    .join("\n");
 }

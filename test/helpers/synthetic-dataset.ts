@@ -5,11 +5,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { expect } from "vitest";
-import type { FileSpec } from "../../src/data/fashion-mnist.js";
+import { type DatasetSpec, FASHION_MNIST, type FileSpec } from "../../src/data/datasets.js";
 import { encodeIdx } from "../../src/data/idx.js";
 import { DataError } from "../../src/errors.js";
 
 export interface SyntheticDataset {
+  /** Fashion-MNIST's registry entry with these files' digests instead (and no default mirrors). */
+  readonly spec: DatasetSpec;
   readonly files: readonly FileSpec[];
   /** Raw IDX bytes by file name. */
   readonly raw: ReadonlyMap<string, Uint8Array>;
@@ -57,7 +59,12 @@ export function syntheticDataset(trainCount = 20, testCount = 10): SyntheticData
     served.set(`${name}.gz`, compressed);
     return { name, split, kind, rawBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
   });
-  return { files, raw, gz, served, trainCount, testCount };
+  return { spec: syntheticSpec(files), files, raw, gz, served, trainCount, testCount };
+}
+
+/** Fashion-MNIST's registry entry around `files` (small synthetic ones), with no default mirrors. */
+export function syntheticSpec(files: readonly FileSpec[], extra: Partial<DatasetSpec> = {}): DatasetSpec {
+  return { ...FASHION_MNIST, files, mirrors: [], ...extra };
 }
 
 /** Writes the dataset into `dir`, each file as raw or .gz. */

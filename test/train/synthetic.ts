@@ -1,6 +1,6 @@
 // A small synthetic Fashion-MNIST stand-in for unit tests: class c lights up its own band of
 // pixels, so a linear model can separate the classes; the rest is low noise. Built from a seed.
-import { CLASSES } from "../../src/data/fashion-mnist.js";
+import { CLASSES } from "../../src/data/datasets.js";
 import { Rng } from "../../src/model/rng.js";
 import type { FashionMnist, ImageSet } from "../../src/types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
