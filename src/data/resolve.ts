@@ -25,13 +25,13 @@ import {
   rawPath,
   writeRawCache,
 } from "./local.js";
-import { mirrorsFor, systemDirFor } from "./locations.js";
+import { dataDirFor, mirrorsFor, systemDirFor } from "./locations.js";
 
 export interface LoadOptions {
   /** The dataset (default Fashion-MNIST). */
   dataset?: DatasetSpec;
-  /** The directory holding the dataset's files (see dataDirFor). */
-  dataDir: string;
+  /** The directory holding the dataset's files; default dataDirFor (the per-user cache, ROOT/NAME). */
+  dataDir?: string;
   offline?: boolean;
   /** Default: $SOFTMAX_MIRROR, else the dataset's mirrors (mirrorsFor). */
   mirrors?: readonly string[];
@@ -45,9 +45,10 @@ export interface LoadOptions {
 }
 
 /** Loads both splits (d2l §3.5 `load_data_fashion_mnist`), as uint8 images (count, 784) and labels. */
-export async function loadDataset(options: LoadOptions): Promise<FashionMnist> {
-  const dataset = options.dataset ?? FASHION_MNIST;
-  const { dataDir } = options;
+export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
+  const dataset = given.dataset ?? FASHION_MNIST;
+  const dataDir = given.dataDir ?? dataDirFor(dataset, undefined);
+  const options = { ...given, dataDir };
   const systemDir = options.systemDir === undefined ? systemDirFor(dataset) : options.systemDir;
   const files = dataset.files;
   // Temporary files of processes that died mid-write (SIGKILL) are of no use to anyone.
@@ -135,7 +136,7 @@ export function loadFashionMnist(options: LoadOptions): Promise<FashionMnist> {
 async function cacheRawCopies(
   dataset: DatasetSpec,
   found: Found[],
-  options: LoadOptions,
+  options: LoadOptions & { dataDir: string },
   systemDir: string | null,
 ): Promise<string[]> {
   const files = dataset.files;
@@ -183,7 +184,7 @@ function notFound(
   dataset: DatasetSpec,
   missing: readonly FileSpec[],
   found: readonly Found[],
-  options: LoadOptions,
+  options: LoadOptions & { dataDir: string },
   systemDir: string | null,
   why: string,
 ): DataError {
