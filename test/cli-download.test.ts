@@ -18,6 +18,15 @@ const required = process.env.CI === "true";
 if (!present && !required) console.log(`skipping download e2e tests: no .gz files in ${SYSTEM_DATA_DIR}`);
 if (!BUILT) console.log("skipping download e2e tests: run `npm run build` first (npm test does)");
 
+/** What a mirror of the real dataset serves: Debian's `.gz` files by name. */
+async function debianGzFiles(): Promise<Map<string, Uint8Array>> {
+  const served = new Map<string, Uint8Array>();
+  for (const file of FASHION_MNIST_FILES) {
+    served.set(`${file.name}.gz`, await readFile(join(SYSTEM_DATA_DIR, `${file.name}.gz`)));
+  }
+  return served;
+}
+
 describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () => {
   let root: string;
   let dataDir: string;
@@ -26,11 +35,7 @@ describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () 
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "softmax-cli-download-"));
-    const served = new Map<string, Uint8Array>();
-    for (const file of FASHION_MNIST_FILES) {
-      served.set(`${file.name}.gz`, await readFile(join(SYSTEM_DATA_DIR, `${file.name}.gz`)));
-    }
-    mirror = await startServer(serveFiles(served));
+    mirror = await startServer(serveFiles(await debianGzFiles()));
     stalled = await startServer((_, response) => {
       response.writeHead(200, { "content-length": 100_000 });
       response.write("x");
@@ -145,11 +150,7 @@ describe.skipIf((!present && !required) || !BUILT)("data for every command (e2e)
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "softmax-cli-data-"));
-    const served = new Map<string, Uint8Array>();
-    for (const file of FASHION_MNIST_FILES) {
-      served.set(`${file.name}.gz`, await readFile(join(SYSTEM_DATA_DIR, `${file.name}.gz`)));
-    }
-    mirror = await startServer(serveFiles(served));
+    mirror = await startServer(serveFiles(await debianGzFiles()));
   });
   afterAll(async () => {
     await mirror.close();
