@@ -97,11 +97,11 @@ export async function runOurs(extraArgs = []) {
   }
 }
 
-/** One scripts/bench-runner.js process: unrounded data-load and per-epoch seconds of the same job. */
+/** One scripts/bench-runner.js process: unrounded data-load and per-epoch seconds of the same job, and its wall time. */
 export async function runEpochs(extraArgs = []) {
   const result = await run(process.execPath, [join(ROOT, "scripts/bench-runner.js"), ...extraArgs]);
   if (result.status !== 0) throw new Error(`bench-runner exited with ${result.status}: ${result.stderr.trim()}`);
-  return JSON.parse(result.stdout);
+  return { ...JSON.parse(result.stdout), wall: result.wall };
 }
 
 /** Median of epochs 2..10 of one run (epoch 1 includes compilation and first-touch costs). */
