@@ -1,0 +1,51 @@
+// Preloaded by scripts/cold-start.js into a `softmax train` process (`node --import THIS`): it
+// records when the WebAssembly kernel is compiled and when the worker thread starts and reports
+// ready, then at exit writes those moments, Node's own start-up milestones and bin/softmax.js's
+// "modules loaded" mark to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are
+// milliseconds since the process's time origin. It wraps WebAssembly.Module and Worker without
+// changing what they do. Measurement only.
+import { writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+import workerThreads from "node:worker_threads";
+
+const marks = {};
+const once = (name) => {
+  marks[name] ??= performance.now();
+};
+
+const OriginalModule = WebAssembly.Module;
+WebAssembly.Module = class Module extends OriginalModule {
+  constructor(bytes) {
+    once("wasmCompileStart");
+    super(bytes);
+    once("wasmCompileEnd");
+  }
+};
+
+const OriginalWorker = workerThreads.Worker;
+workerThreads.Worker = class Worker extends OriginalWorker {
+  constructor(...args) {
+    once("workerStart");
+    super(...args);
+    this.once("online", () => once("workerOnline"));
+    this.once("message", () => once("workerReady")); // the kernel's worker posts "ready" first
+  }
+};
+syncBuiltinESMExports(); // so that `import { Worker } from "node:worker_threads"` sees the wrapper
+
+process.on("exit", () => {
+  const timing = performance.nodeTiming;
+  const loaded = performance.getEntriesByName("softmax:modules-loaded")[0];
+  writeFileSync(
+    process.env.SOFTMAX_COLD_START_FILE,
+    JSON.stringify({
+      timeOrigin: performance.timeOrigin,
+      nodeStart: timing.nodeStart,
+      v8Start: timing.v8Start,
+      bootstrapComplete: timing.bootstrapComplete,
+      modulesLoaded: loaded?.startTime ?? null,
+      ...marks,
+      exit: performance.now(),
+    }),
+  );
+});
