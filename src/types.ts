@@ -35,13 +35,13 @@ export interface Params {
   readonly bias: Float32Array;
 }
 
-export type LossName = "cross-entropy" | "mse";
+export type LossName = "cross-entropy" | "mse" | "hinge";
 
 /** Hyperparameters of one SGD step; identical for every backend. */
 export interface StepOptions {
   readonly lr: number;
   readonly weightDecay: number;
-  /** ε of label smoothing: targets are (1−ε)·onehot + ε/10. */
+  /** ε of label smoothing: targets are (1−ε)·onehot + ε/10 (cross-entropy and mse; hinge has no targets and ignores it). */
   readonly labelSmoothing: number;
   readonly loss: LossName;
 }
@@ -60,6 +60,8 @@ export interface EpochSums {
   readonly lossSum: number;
   readonly correct: number;
   readonly count: number;
+  /** Σ over the applied steps of ‖dW‖_F, the Frobenius norm of the weight gradient before weight decay (its mean is `grad_norm`). */
+  readonly gradNormSum: number;
   /** True when `shouldStop` ended the epoch early (Ctrl-C). */
   readonly stopped: boolean;
 }

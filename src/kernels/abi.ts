@@ -82,14 +82,23 @@ export const StepArgs = {
   x1: 72,
   w1: 76,
   sum1: 80,
-  /** Main thread only: softmax_step's scratch (SCRATCH_ROW_BYTES a row), Σ b (10) f64 and values added to it per step. */
+  /** Main thread only: loss_step's scratch (SCRATCH_ROW_BYTES a row), Σ b (10) f64 and values added to it per step. */
   scratch: 84,
   biasSum: 88,
   biasSumValues: 92,
+  /** The loss (LossCode). */
+  loss: 96,
+  /** This thread's half: per step s, Σ dW² of the half at norms + s·NORM_SLOT_BYTES (f64; never 0). */
+  norms: 100,
+  /** Main thread only: half 1's per-step Σ dW² when it runs both halves. */
+  norms1: 104,
   bytes: 128,
 } as const;
 
-/** Byte offsets of a step's results in the `out` block softmax_step writes. */
+/** The loss of an epoch as the kernel reads it from StepArgs.loss. */
+export const LossCode = { "cross-entropy": 0, mse: 1, hinge: 2 } as const;
+
+/** Byte offsets of a step's results in the `out` block loss_step writes. */
 export const Out = {
   /** f64: the loss summed over the batch (main thread only). */
   loss: 0,
@@ -107,8 +116,10 @@ export const W_ROW_BYTES = HALF * 4;
 export const PART_ROW_BYTES = NUM_CLASSES * 4;
 /** Bytes of a row of dLogits (B, 12) f32: 10 classes padded to 3 vectors (lanes 10, 11 unused). */
 export const G_ROW_BYTES = 48;
-/** Bytes of a row of softmax_step's scratch: 4 f32 pieces of the row's loss. */
+/** Bytes of a row of loss_step's scratch: 4 f32 pieces of the row's loss. */
 export const SCRATCH_ROW_BYTES = 16;
+/** Bytes per step of a half's sums of squared weight gradients: backward_update accumulates an f32x4 there, then leaves the f64 total at +0. */
+export const NORM_SLOT_BYTES = 16;
 
 /**
  * The names softmax.wat may use as `${NAME}` (or in `${…}` arithmetic with + − * and integers),
@@ -144,6 +155,11 @@ export const WAT_CONSTANTS: Readonly<Record<string, number>> = {
   ARGS_SCRATCH: StepArgs.scratch,
   ARGS_BIAS_SUM: StepArgs.biasSum,
   ARGS_BIAS_SUM_VALUES: StepArgs.biasSumValues,
+  ARGS_LOSS: StepArgs.loss,
+  ARGS_NORMS: StepArgs.norms,
+  ARGS_NORMS1: StepArgs.norms1,
+  LOSS_MSE: LossCode.mse,
+  LOSS_HINGE: LossCode.hinge,
   OUT_LOSS: Out.loss,
   OUT_CORRECT: Out.correct,
   OUT_FINITE: Out.finite,
@@ -155,4 +171,5 @@ export const WAT_CONSTANTS: Readonly<Record<string, number>> = {
   PART_ROW_BYTES,
   G_ROW_BYTES,
   SCRATCH_ROW_BYTES,
+  NORM_SLOT_BYTES,
 };

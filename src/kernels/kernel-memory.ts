@@ -9,6 +9,8 @@ import {
   Control,
   G_ROW_BYTES,
   HALF,
+  LossCode,
+  NORM_SLOT_BYTES,
   Out,
   PART_ROW_BYTES,
   SCRATCH_ROW_BYTES,
@@ -28,8 +30,8 @@ export interface Layout {
   readonly args: readonly [number, number]; // StepArgs of the main thread and of the worker
   readonly w: readonly [number, number]; // (10, 392) each
   readonly bias: readonly [number, number]; // (10) each, one private copy per thread
-  readonly out: readonly [number, number]; // softmax_step results (abi.ts Out)
-  readonly scratch: number; // (batchCapacity, 4) f32: softmax_step's per-row pieces of the loss (main thread)
+  readonly out: readonly [number, number]; // loss_step results (abi.ts Out)
+  readonly scratch: number; // (batchCapacity, 4) f32: loss_step's per-row pieces of the loss (main thread)
   readonly x: readonly [number, number]; // (batchCapacity, 392) each
   readonly g: readonly [number, number]; // (batchCapacity, 12) each
   readonly part: number; // 2 step parities × 2 threads × (batchCapacity, 10)
@@ -38,6 +40,7 @@ export interface Layout {
   readonly predicted: number; // (evalCapacity) u8
   readonly sum: readonly [number, number]; // (10, 392) f64 each: the running sums of tail averaging
   readonly biasSum: number; // (10) f64
+  readonly norms: readonly [number, number]; // (orderCapacity) slots each: per step, Σ dW² of the half (f64 at +0)
   readonly order: number; // (orderCapacity) u32
   readonly end: number; // first byte of the image area
 }
@@ -68,6 +71,7 @@ export function makeLayout(batchCapacity: number, evalCapacity: number, orderCap
   const predicted = take(evalCapacity);
   const sum = [take(2 * W_HALF_BYTES), take(2 * W_HALF_BYTES)] as const;
   const biasSum = take(NUM_CLASSES * 8);
+  const norms = [take(orderCapacity * NORM_SLOT_BYTES), take(orderCapacity * NORM_SLOT_BYTES)] as const;
   return {
     batchCapacity,
     evalCapacity,
@@ -85,6 +89,7 @@ export function makeLayout(batchCapacity: number, evalCapacity: number, orderCap
     predicted,
     sum,
     biasSum,
+    norms,
     order,
     end: at,
   };
@@ -98,8 +103,8 @@ export interface Resident {
   readonly count: number;
 }
 
-/** The integer fields of StepArgs. */
-export type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "bytes">;
+/** The integer fields of StepArgs set by the caller (the loss comes from the StepOptions). */
+export type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "loss" | "bytes">;
 
 /** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
 const SAMPLES = 64;
@@ -132,7 +137,7 @@ export class KernelMemory {
     return new Float32Array(this.memory.buffer, at, length);
   }
 
-  /** Writes a StepArgs block at `at`: the given integer fields (0 for the others), the part buffers, lr, wd and ε. */
+  /** Writes a StepArgs block at `at`: the given integer fields (0 for the others), the part buffers, lr, wd, ε and the loss. */
   writeArgs(at: number, options: StepOptions, fields: Partial<Record<IntArg, number>>): void {
     const L = this.current;
     const words = new Int32Array(this.memory.buffer, at, StepArgs.bytes / 4);
@@ -144,6 +149,22 @@ export class KernelMemory {
     floats[StepArgs.lr / 4] = options.lr;
     floats[StepArgs.wd / 4] = options.weightDecay;
     floats[StepArgs.eps / 4] = options.labelSmoothing;
+    words[StepArgs.loss / 4] = LossCode[options.loss];
+  }
+
+  /**
+   * Σ over steps 0 … steps−1 of ‖dW‖_F = √(Σ dW² of half 0 + Σ dW² of half 1), from the per-step
+   * slots the kernel filled (norms[0], norms[1]); the same additions for one thread or two.
+   */
+  gradNormSum(steps: number): number {
+    const L = this.current;
+    const view = new DataView(this.memory.buffer);
+    let sum = 0;
+    for (let s = 0; s < steps; s++) {
+      const at = s * NORM_SLOT_BYTES;
+      sum += Math.sqrt(view.getFloat64(L.norms[0] + at, true) + view.getFloat64(L.norms[1] + at, true));
+    }
+    return sum;
   }
 
   /** W (10, 784) → the two (10, 392) halves; b → both threads' copies. */

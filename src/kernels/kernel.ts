@@ -16,7 +16,7 @@ export interface KernelExports {
     xstep: number,
     part: number,
   ): void;
-  softmax_step(
+  loss_step(
     part0: number,
     part1: number,
     bias: number,
@@ -28,9 +28,10 @@ export interface KernelExports {
     g: number,
     out: number,
     scratch: number,
+    lossCode: number,
   ): void;
   bias_update(g: number, count: number, bias: number, lr: number): void;
-  backward_update(x: number, count: number, g: number, w: number, lr: number, wd: number): void;
+  backward_update(x: number, count: number, g: number, w: number, lr: number, wd: number, norm: number): void;
   accumulate(src: number, sum: number, n: number): void;
   count_correct(part0: number, part1: number, bias: number, labels: number, count: number, predicted: number): number;
   /** Barrier: thread `mine` (0 main, 1 worker) reached barrier n; returns once the other has too. */

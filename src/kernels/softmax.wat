@@ -1,5 +1,7 @@
-;; The hot path of softmax regression in WebAssembly with 128-bit SIMD: gather + forward, stable
-;; softmax with cross-entropy and its gradient, backward + SGD update, and the evaluation count.
+;; The hot path of softmax regression in WebAssembly with 128-bit SIMD: gather + forward, the
+;; loss and its gradient (stable softmax with cross-entropy, squared error of the softmax
+;; outputs, or cs231n's multiclass hinge), backward + SGD update with the gradient's squared
+;; norm, and the evaluation count.
 ;; It is not the reference (src/model/softmax-regression.ts is, and the tests compare the two) and
 ;; it does no I/O and no allocation: src/kernels/wasm-backend.ts lays out the shared memory and
 ;; starts the threads; the kernel runs a step (main_step), the worker's epoch (worker_epoch) and
@@ -29,7 +31,7 @@
 ;;   part (B, 10)    partial logits, row r at part + r·PART_ROW_BYTES
 ;;   g    (B, 12)    dLogits = (P − Y)/B, row r at g + r·G_ROW_BYTES (lanes 10, 11 unused)
 ;;   bias (10)       read as 16 bytes + 8 bytes
-;;   out             softmax_step's results: f64 loss sum at OUT_LOSS, i32 correct at OUT_CORRECT,
+;;   out             loss_step's results: f64 loss sum at OUT_LOSS, i32 correct at OUT_CORRECT,
 ;;                   i32 "every logit finite" at OUT_FINITE
 ;;   control words   at the start of memory (abi.ts Control: barrier numbers, stop, failure, spin budgets)
 ;;   args            an epoch's arguments per thread (abi.ts StepArgs; see main_step)
@@ -246,27 +248,35 @@
     ;; keep the touches alive: a store of their bytes to the control block's sink word
     (i32.store (i32.const ${CONTROL_SINK}) (local.get $sink)))
 
-  ;; For rows r < count, logits z (10) = (part0[r] + part1[r]) + b, then
-  ;;   P = softmax(z) with the row max subtracted,  Y = (1−ε)·onehot(label) + ε/10,
-  ;;   g[r] ← (P − Y) / count, entries with |g| < 2^−118 set to 0: late in training some
-  ;;   probabilities are tiny, their products with pixels (≥ 1/255) would be subnormal, and a few
-  ;;   subnormals among normal operands made the backward pass 1.7× slower on this CPU (the
-  ;;   change to dW is below 1e-35; the reference keeps them).
-  ;; With scratch ≠ 0 (count rows of 16 bytes) also: loss sum Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c
-  ;; (z_c − m)] (float64) and the count of rows whose first argmax of z is the label.
+;; The loss and its gradient for one step (lossCode: abi.ts LossCode). For rows r < count,
+  ;; logits z (10) = (part0[r] + part1[r]) + b, then g[r] (the gradient of the batch's mean loss
+  ;; with respect to z) by the loss:
+  ;;   cross-entropy: P = softmax(z) with the row max subtracted, Y = (1−ε)·onehot(label) + ε/10,
+  ;;                  g[r] ← (P − Y) / count
+  ;;   mse:           g[r] ← P ⊙ (g' − Σ_c g'_c P_c) with g' = (P − Y) / count
+  ;;   hinge:         g[r, j] ← [z_j − z_y + 1 > 0] / count for j ≠ y, g[r, y] ← −Σ_{j≠y} g[r, j]
+  ;; Entries of softmax gradients with |g| < 2^−118 are set to 0: late in training some
+  ;; probabilities are tiny, their products with pixels (≥ 1/255) would be subnormal, and a few
+  ;; subnormals among normal operands made the backward pass 1.7× slower on this CPU (the
+  ;; change to dW is below 1e-35; the reference keeps them).
+  ;; With scratch ≠ 0 (count rows of SCRATCH_ROW_BYTES) also: the loss summed over the rows in
+  ;; float64 (cross-entropy: Σ_r [ln Σ_c e^(z_c − m) − Σ_c y_c (z_c − m)]; mse: Σ_r ½ Σ_c
+  ;; (P − Y)²; hinge: Σ_r Σ_{j≠y} max(0, z_j − z_y + 1)) and the count of rows whose first argmax
+  ;; of z is the label.
   ;; out.finite ← 0 if any logit is NaN or ±inf (the caller then stops before updating, as the
   ;; reference does).
   ;; z is held as z0 = lanes 0–3, z1 = 4–7, z2 = 8, 9 and two unused lanes (0 from the loads).
-  ;; Four passes, so that no call sits inside a loop that keeps vectors live (a call makes V8
-  ;; spill every vector that lives across it): z − m into g (and the loss's f32 pieces per row:
-  ;; z_label, m, Σ z into scratch), exp of g in place, then P, the gradient and Σ e per row, then
-  ;; the float64 loss.
+  ;; Passes, so that no call sits inside a loop that keeps vectors live (a call makes V8 spill
+  ;; every vector that lives across it): z − m into g (and cross-entropy's f32 pieces per row:
+  ;; z_label, m, Σ z into scratch), exp of g in place (not for hinge), then the gradient per row
+  ;; by the loss (with the row's Σ e or loss into scratch), then the float64 loss.
   ;; Vector constants used inside the loops come from the mutable globals above, read into locals
   ;; before each loop: V8 does not hoist a v128.const out of a loop and rebuilds it at each use
   ;; (3 instructions), which made this function 1.6× slower.
-  (func $softmax_step (export "softmax_step")
+  (func $loss_step (export "loss_step")
     (param $part0 i32) (param $part1 i32) (param $bias i32) (param $labels i32) (param $order i32)
     (param $start i32) (param $count i32) (param $eps f32) (param $g i32) (param $out i32) (param $scratch i32)
+    (param $lossCode i32)
     (local $r i32) (local $p0 i32) (local $p1 i32) (local $gp i32) (local $sp i32) (local $end i32)
     (local $label i32) (local $mask i32) (local $correct i32) (local $chunkEnd i32)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $z0 v128) (local $z1 v128) (local $z2 v128)
@@ -277,7 +287,7 @@
     (local $c_ln2lo v128) (local $c_p0 v128) (local $c_p1 v128) (local $c_p2 v128) (local $c_p3 v128)
     (local $c_p4 v128) (local $c_p5 v128) (local $c_one v128)
     (local $c_lanes0 v128) (local $c_lanes1 v128) (local $c_lanes2 v128) (local $c_tiny v128) (local $c_ten v128)
-    (local $mf f32) (local $s f32)
+    (local $mf f32) (local $s f32) (local $positives i32) (local $q0 v128) (local $q1 v128) (local $q2 v128)
     (local $loss f64) (local $prod f64) (local $terms f64) (local $hot f64) (local $base f64)
     (local.set $b0 (v128.load (local.get $bias)))
     (local.set $b1 (v128.load offset=16 (local.get $bias)))
@@ -339,99 +349,215 @@
         (local.set $p1 (i32.add (local.get $p1) (i32.const ${PART_ROW_BYTES})))
         (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br $rows1)))
-    ;; pass 2: g ← e^g, 4 lanes at a time (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
-    ;; polynomial, 2^n from the exponent bits; relative error ~1e-7). x is clamped to
-    ;; [−87.3, 88.3]: e^−inf gives ~1e-38 instead of 0 (pass 3 masks the unused lanes); NaN stays
-    ;; NaN (pmin(x, c) and pmax(x, c) return x when x is NaN). n = round(x·log2 e) by adding
-    ;; 1.5·2^23 (ties to even, as f32x4.nearest), whose low mantissa bits are then n, so
-    ;; 2^n = (bits + 127) << 23 for n in [−126, 127].
-    (local.set $c_hi (global.get $exp_hi))
-    (local.set $c_lo (global.get $exp_lo))
-    (local.set $c_log2e (global.get $exp_log2e))
-    (local.set $c_magic (global.get $exp_magic))
-    (local.set $c_ln2hi (global.get $exp_ln2hi))
-    (local.set $c_ln2lo (global.get $exp_ln2lo))
-    (local.set $c_p0 (global.get $exp_p0))
-    (local.set $c_p1 (global.get $exp_p1))
-    (local.set $c_p2 (global.get $exp_p2))
-    (local.set $c_p3 (global.get $exp_p3))
-    (local.set $c_p4 (global.get $exp_p4))
-    (local.set $c_p5 (global.get $exp_p5))
-    (local.set $c_one (global.get $f32x4_one))
-    (local.set $gp (local.get $g))
-    (block $done2
-      (loop $exp
-        (br_if $done2 (i32.ge_u (local.get $gp) (local.get $end)))
-        (local.set $x (f32x4.pmax (f32x4.pmin (v128.load (local.get $gp)) (local.get $c_hi)) (local.get $c_lo)))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $c_log2e)) (local.get $c_magic)))
-        (local.set $n (f32x4.sub (local.get $t) (local.get $c_magic)))
-        ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
-        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2hi))))
-        (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2lo))))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $c_p0) (local.get $x)) (local.get $c_p1)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p2)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p3)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p4)))
-        (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p5)))
-        ;; (q·r² + r + 1) · 2^n
-        (v128.store (local.get $gp)
-          (f32x4.mul (f32x4.add (f32x4.add (f32x4.mul (local.get $q) (f32x4.mul (local.get $x) (local.get $x))) (local.get $x))
-                                (local.get $c_one))
-                     (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-        (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
-        (br $exp)))
-    ;; pass 3: P, g = (P − Y)/count, and Σ e into scratch
-    (local.set $c_lanes0 (global.get $lanes0))
-    (local.set $c_lanes1 (global.get $lanes1))
-    (local.set $c_lanes2 (global.get $lanes2))
-    (local.set $c_tiny (global.get $tiny))
-    (local.set $c_ten (global.get $ten_lanes))
-    (local.set $r (i32.const 0))
-    (local.set $gp (local.get $g))
-    (local.set $sp (local.get $scratch))
-    (block $done3
-      (loop $rows3
-        (br_if $done3 (i32.ge_u (local.get $gp) (local.get $end)))
-        (local.set $e0 (v128.load offset=0 (local.get $gp)))
-        (local.set $e1 (v128.load offset=16 (local.get $gp)))
-        (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (local.get $c_ten)))
-        (local.set $x (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2)))
-        (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
-        (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x)))) ;; as $hsum
-        (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
-        ;; one-hot lane masks of the label
-        (local.set $label (i32.load8_u (i32.add (local.get $labels)
-          (if (result i32) (local.get $order)
-            (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
-            (else (i32.add (local.get $start) (local.get $r)))))))
-        (local.set $lv (i32x4.splat (local.get $label)))
-        ;; (P − Y)/B with |·| < 2^−118 flushed to 0
-        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes0)))))
-                                 (local.get $bsize)))
-        (v128.store offset=0 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
-        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes1)))))
-                                 (local.get $bsize)))
-        (v128.store offset=16 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
-        (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
-                                            (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes2)))))
-                                 (local.get $bsize)))
-        (v128.store offset=32 (local.get $gp)
-          (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
-        (if (local.get $scratch)
-          (then
-            (f32.store (local.get $sp) (local.get $s))
-            (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
-        (br $rows3)))
+    (block $lossDone
+      (if (i32.eq (local.get $lossCode) (i32.const ${LOSS_HINGE}))
+        (then
+          ;; pass 2 of hinge (cs231n's multiclass SVM loss, margin 1), instead of passes 2 and 3: with
+          ;; d = z − m from pass 1, the margin of class j is (d_j − d_y) + 1 = z_j − z_y + 1. For j ≠ y,
+          ;; g[r, j] ← 1/count where the margin is > 0 (0 at exactly 0, as cs231n's `margins > 0`),
+          ;; g[r, y] ← −(number of such j)/count; with scratch, the row's loss Σ_j max(0, margin_j)
+          ;; into scratch[r] +0. ε is not used: the hinge loss has no target distribution.
+          (local.set $c_lanes0 (global.get $lanes0))
+          (local.set $c_lanes1 (global.get $lanes1))
+          (local.set $c_lanes2 (global.get $lanes2))
+          (local.set $c_ten (global.get $ten_lanes))
+          (local.set $c_one (global.get $f32x4_one))
+          (local.set $inv (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $count)))))
+          (local.set $r (i32.const 0))
+          (local.set $gp (local.get $g))
+          (local.set $sp (local.get $scratch))
+          (block $doneH
+            (loop $rowsH
+              (br_if $doneH (i32.ge_u (local.get $gp) (local.get $end)))
+              (local.set $label (i32.load8_u (i32.add (local.get $labels)
+                (if (result i32) (local.get $order)
+                  (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
+                  (else (i32.add (local.get $start) (local.get $r)))))))
+              (local.set $lv (i32x4.splat (local.get $label)))
+              (local.set $x (v128.load32_splat (i32.add (local.get $gp) (i32.shl (local.get $label) (i32.const 2))))) ;; d_y
+              (local.set $e0 (f32x4.add (f32x4.sub (v128.load offset=0 (local.get $gp)) (local.get $x)) (local.get $c_one)))
+              (local.set $e1 (f32x4.add (f32x4.sub (v128.load offset=16 (local.get $gp)) (local.get $x)) (local.get $c_one)))
+              (local.set $e2 (f32x4.add (f32x4.sub (v128.load offset=32 (local.get $gp)) (local.get $x)) (local.get $c_one)))
+              ;; q: lanes of the 10 classes, other than the label's, whose margin is positive
+              (local.set $q0 (v128.andnot (f32x4.gt (local.get $e0) (v128.const i32x4 0 0 0 0)) (i32x4.eq (local.get $lv) (local.get $c_lanes0))))
+              (local.set $q1 (v128.andnot (f32x4.gt (local.get $e1) (v128.const i32x4 0 0 0 0)) (i32x4.eq (local.get $lv) (local.get $c_lanes1))))
+              (local.set $q2 (v128.and (v128.andnot (f32x4.gt (local.get $e2) (v128.const i32x4 0 0 0 0)) (i32x4.eq (local.get $lv) (local.get $c_lanes2)))
+                                       (local.get $c_ten)))
+              (v128.store offset=0 (local.get $gp) (v128.and (local.get $q0) (local.get $inv)))
+              (v128.store offset=16 (local.get $gp) (v128.and (local.get $q1) (local.get $inv)))
+              (v128.store offset=32 (local.get $gp) (v128.and (local.get $q2) (local.get $inv)))
+              (local.set $positives (i32.add (i32.add (i32.popcnt (i32x4.bitmask (local.get $q0))) (i32.popcnt (i32x4.bitmask (local.get $q1))))
+                                             (i32.popcnt (i32x4.bitmask (local.get $q2)))))
+              (f32.store (i32.add (local.get $gp) (i32.shl (local.get $label) (i32.const 2)))
+                (f32.neg (f32.div (f32.convert_i32_u (local.get $positives)) (f32.convert_i32_u (local.get $count)))))
+              (if (local.get $scratch)
+                (then
+                  ;; Σ of the positive margins ($hsum of the three vectors' sum, written out)
+                  (local.set $x (f32x4.add (f32x4.add (v128.and (local.get $e0) (local.get $q0)) (v128.and (local.get $e1) (local.get $q1)))
+                                           (v128.and (local.get $e2) (local.get $q2))))
+                  (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+                  (f32.store (local.get $sp) (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x))))
+                  (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
+              (br $rowsH)))
+          (br $lossDone)))
+      ;; pass 2: g ← e^g, 4 lanes at a time (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
+      ;; polynomial, 2^n from the exponent bits; relative error ~1e-7). x is clamped to
+      ;; [−87.3, 88.3]: e^−inf gives ~1e-38 instead of 0 (pass 3 masks the unused lanes); NaN stays
+      ;; NaN (pmin(x, c) and pmax(x, c) return x when x is NaN). n = round(x·log2 e) by adding
+      ;; 1.5·2^23 (ties to even, as f32x4.nearest), whose low mantissa bits are then n, so
+      ;; 2^n = (bits + 127) << 23 for n in [−126, 127].
+      (local.set $c_hi (global.get $exp_hi))
+      (local.set $c_lo (global.get $exp_lo))
+      (local.set $c_log2e (global.get $exp_log2e))
+      (local.set $c_magic (global.get $exp_magic))
+      (local.set $c_ln2hi (global.get $exp_ln2hi))
+      (local.set $c_ln2lo (global.get $exp_ln2lo))
+      (local.set $c_p0 (global.get $exp_p0))
+      (local.set $c_p1 (global.get $exp_p1))
+      (local.set $c_p2 (global.get $exp_p2))
+      (local.set $c_p3 (global.get $exp_p3))
+      (local.set $c_p4 (global.get $exp_p4))
+      (local.set $c_p5 (global.get $exp_p5))
+      (local.set $c_one (global.get $f32x4_one))
+      (local.set $gp (local.get $g))
+      (block $done2
+        (loop $exp
+          (br_if $done2 (i32.ge_u (local.get $gp) (local.get $end)))
+          (local.set $x (f32x4.pmax (f32x4.pmin (v128.load (local.get $gp)) (local.get $c_hi)) (local.get $c_lo)))
+          (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $c_log2e)) (local.get $c_magic)))
+          (local.set $n (f32x4.sub (local.get $t) (local.get $c_magic)))
+          ;; r = x − n·ln2 with ln2 split in two so n·C1 is exact
+          (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2hi))))
+          (local.set $x (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $c_ln2lo))))
+          (local.set $q (f32x4.add (f32x4.mul (local.get $c_p0) (local.get $x)) (local.get $c_p1)))
+          (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p2)))
+          (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p3)))
+          (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p4)))
+          (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $x)) (local.get $c_p5)))
+          ;; (q·r² + r + 1) · 2^n
+          (v128.store (local.get $gp)
+            (f32x4.mul (f32x4.add (f32x4.add (f32x4.mul (local.get $q) (f32x4.mul (local.get $x) (local.get $x))) (local.get $x))
+                                  (local.get $c_one))
+                       (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+          (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
+          (br $exp)))
+      (if (i32.eq (local.get $lossCode) (i32.const ${LOSS_MSE}))
+        (then
+          ;; pass 3 of mse (squared error of the softmax outputs, as squaredErrorBackward), instead of
+          ;; pass 3: per row P = e / Σ e, d = P − Y, g' = d / count, then
+          ;; g[r] ← P ⊙ (g' − Σ_c g'_c P_c) (through the softmax Jacobian), |·| < 2^−118 flushed to 0
+          ;; as in pass 3; with scratch, the row's loss ½ Σ_c d_c² into scratch[r] +0.
+          (local.set $c_lanes0 (global.get $lanes0))
+          (local.set $c_lanes1 (global.get $lanes1))
+          (local.set $c_lanes2 (global.get $lanes2))
+          (local.set $c_tiny (global.get $tiny))
+          (local.set $c_ten (global.get $ten_lanes))
+          (local.set $r (i32.const 0))
+          (local.set $gp (local.get $g))
+          (local.set $sp (local.get $scratch))
+          (block $doneM
+            (loop $rowsM
+              (br_if $doneM (i32.ge_u (local.get $gp) (local.get $end)))
+              (local.set $e0 (v128.load offset=0 (local.get $gp)))
+              (local.set $e1 (v128.load offset=16 (local.get $gp)))
+              (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (local.get $c_ten)))
+              (local.set $x (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2)))
+              (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+              (local.set $inv (f32x4.splat (f32.div (f32.const 1) (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x))))))
+              (local.set $label (i32.load8_u (i32.add (local.get $labels)
+                (if (result i32) (local.get $order)
+                  (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
+                  (else (i32.add (local.get $start) (local.get $r)))))))
+              (local.set $lv (i32x4.splat (local.get $label)))
+              ;; P (lanes 10, 11: 0)
+              (local.set $e0 (f32x4.mul (local.get $e0) (local.get $inv)))
+              (local.set $e1 (f32x4.mul (local.get $e1) (local.get $inv)))
+              (local.set $e2 (f32x4.mul (local.get $e2) (local.get $inv)))
+              ;; d = P − Y (lanes 10, 11: 0)
+              (local.set $q0 (f32x4.sub (local.get $e0) (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes0))))))
+              (local.set $q1 (f32x4.sub (local.get $e1) (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes1))))))
+              (local.set $q2 (v128.and (f32x4.sub (local.get $e2) (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes2)))))
+                                       (local.get $c_ten)))
+              (if (local.get $scratch)
+                (then
+                  (local.set $x (f32x4.add (f32x4.add (f32x4.mul (local.get $q0) (local.get $q0)) (f32x4.mul (local.get $q1) (local.get $q1)))
+                                           (f32x4.mul (local.get $q2) (local.get $q2))))
+                  (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+                  (f32.store (local.get $sp) (f32.mul (f32.const 0.5) (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x)))))
+                  (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
+              ;; g' = d / count
+              (local.set $q0 (f32x4.div (local.get $q0) (local.get $bsize)))
+              (local.set $q1 (f32x4.div (local.get $q1) (local.get $bsize)))
+              (local.set $q2 (f32x4.div (local.get $q2) (local.get $bsize)))
+              ;; Σ_c g'_c P_c in every lane: pairs, then halves swapped (each lane adds the same values)
+              (local.set $x (f32x4.add (f32x4.add (f32x4.mul (local.get $q0) (local.get $e0)) (f32x4.mul (local.get $q1) (local.get $e1)))
+                                       (f32x4.mul (local.get $q2) (local.get $e2))))
+              (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+              (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+              (local.set $q0 (f32x4.mul (local.get $e0) (f32x4.sub (local.get $q0) (local.get $x))))
+              (local.set $q1 (f32x4.mul (local.get $e1) (f32x4.sub (local.get $q1) (local.get $x))))
+              (local.set $q2 (f32x4.mul (local.get $e2) (f32x4.sub (local.get $q2) (local.get $x))))
+              (v128.store offset=0 (local.get $gp) (v128.and (local.get $q0) (f32x4.ge (f32x4.abs (local.get $q0)) (local.get $c_tiny))))
+              (v128.store offset=16 (local.get $gp) (v128.and (local.get $q1) (f32x4.ge (f32x4.abs (local.get $q1)) (local.get $c_tiny))))
+              (v128.store offset=32 (local.get $gp) (v128.and (local.get $q2) (f32x4.ge (f32x4.abs (local.get $q2)) (local.get $c_tiny))))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
+              (br $rowsM)))
+          (br $lossDone)))
+      ;; pass 3: P, g = (P − Y)/count, and Σ e into scratch
+      (local.set $c_lanes0 (global.get $lanes0))
+      (local.set $c_lanes1 (global.get $lanes1))
+      (local.set $c_lanes2 (global.get $lanes2))
+      (local.set $c_tiny (global.get $tiny))
+      (local.set $c_ten (global.get $ten_lanes))
+      (local.set $r (i32.const 0))
+      (local.set $gp (local.get $g))
+      (local.set $sp (local.get $scratch))
+      (block $done3
+        (loop $rows3
+          (br_if $done3 (i32.ge_u (local.get $gp) (local.get $end)))
+          (local.set $e0 (v128.load offset=0 (local.get $gp)))
+          (local.set $e1 (v128.load offset=16 (local.get $gp)))
+          (local.set $e2 (v128.and (v128.load offset=32 (local.get $gp)) (local.get $c_ten)))
+          (local.set $x (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (local.get $e2)))
+          (local.set $x (f32x4.add (local.get $x) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $x))))
+          (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 2 (local.get $x)))) ;; as $hsum
+          (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+          ;; one-hot lane masks of the label
+          (local.set $label (i32.load8_u (i32.add (local.get $labels)
+            (if (result i32) (local.get $order)
+              (then (i32.load (i32.add (local.get $order) (i32.shl (i32.add (local.get $start) (local.get $r)) (i32.const 2)))))
+              (else (i32.add (local.get $start) (local.get $r)))))))
+          (local.set $lv (i32x4.splat (local.get $label)))
+          ;; (P − Y)/B with |·| < 2^−118 flushed to 0
+          (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e0) (local.get $inv))
+                                              (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes0)))))
+                                   (local.get $bsize)))
+          (v128.store offset=0 (local.get $gp)
+            (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
+          (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e1) (local.get $inv))
+                                              (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes1)))))
+                                   (local.get $bsize)))
+          (v128.store offset=16 (local.get $gp)
+            (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
+          (local.set $x (f32x4.div (f32x4.sub (f32x4.mul (local.get $e2) (local.get $inv))
+                                              (f32x4.add (local.get $ybase) (v128.and (local.get $yhot) (i32x4.eq (local.get $lv) (local.get $c_lanes2)))))
+                                   (local.get $bsize)))
+          (v128.store offset=32 (local.get $gp)
+            (v128.and (local.get $x) (f32x4.ge (f32x4.abs (local.get $x)) (local.get $c_tiny))))
+          (if (local.get $scratch)
+            (then
+              (f32.store (local.get $sp) (local.get $s))
+              (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
+          (br $rows3))))
     ;; pass 4: loss = Σ ln s − Σ [(1−ε)(z_label − m) + (ε/10) Σ_c (z_c − m)], rows in order,
     ;; in float64. The ln of the product of up to 256 rows' s (each in [1, 10], so the product is
     ;; ≤ 1e256 and cannot overflow) instead of one ln per row.
-    (if (local.get $scratch)
+    (if (i32.and (i32.ne (local.get $scratch) (i32.const 0)) (i32.eqz (local.get $lossCode)))
       (then
         (local.set $sp (local.get $scratch))
         (local.set $end (i32.add (local.get $scratch) (i32.mul (local.get $count) (i32.const ${SCRATCH_ROW_BYTES}))))
@@ -455,6 +581,17 @@
             (local.set $loss (f64.add (local.get $loss) (call $log (local.get $prod))))
             (br $chunks)))
         (local.set $loss (f64.sub (local.get $loss) (local.get $terms)))))
+    ;; pass 4 of mse and hinge: their row losses (scratch[r] +0, f32) summed in float64
+    (if (i32.and (i32.ne (local.get $scratch) (i32.const 0)) (i32.ne (local.get $lossCode) (i32.const 0)))
+      (then
+        (local.set $sp (local.get $scratch))
+        (local.set $end (i32.add (local.get $scratch) (i32.mul (local.get $count) (i32.const ${SCRATCH_ROW_BYTES}))))
+        (block $lossesDone
+          (loop $rowLosses
+            (br_if $lossesDone (i32.ge_u (local.get $sp) (local.get $end)))
+            (local.set $loss (f64.add (local.get $loss) (f64.promote_f32 (f32.load (local.get $sp)))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const ${SCRATCH_ROW_BYTES})))
+            (br $rowLosses)))))
     (f64.store offset=${OUT_LOSS} (local.get $out) (local.get $loss))
     (i32.store offset=${OUT_CORRECT} (local.get $out) (local.get $correct))
     (i32.store offset=${OUT_FINITE} (local.get $out)
@@ -480,18 +617,22 @@
 
 ;; For one half: dW[o, k] = Σ_r g[r, o] · x[r, k] (r in order 0..count−1, count ≥ 1), then
   ;; w[o, k] ← w[o, k] − lr · (dW[o, k] + wd · w[o, k]).
+  ;; With norm ≠ 0 also Σ_{o,k} dW[o, k]² (the half's part of ‖dW‖_F², before weight decay) as
+  ;; f64 at norm: the squares of each block's accumulators go into an f32x4 kept at norm (in
+  ;; memory, so no register is held across the row loops), summed as $hsum at the end.
   ;; Blocked as 8 columns × outputs 0–2, 3–5 and 6–9: per row 2 loads of x and one splat of g per
   ;; output into 6 or 8 accumulators (at most 8 + 2 x + 4 splats + a product = 15 registers; V8
   ;; interleaves each product with its add, so nothing spills). 26 instructions per 8
   ;; multiply-adds where 5 outputs × 4 columns took 21 per 5: 15 % faster. Written out rather
   ;; than as a function per block: V8 unrolls these row loops only when inline (7 % faster).
   (func $backward_update (export "backward_update")
-    (param $x i32) (param $count i32) (param $g i32) (param $w i32) (param $lr f32) (param $wd f32)
+    (param $x i32) (param $count i32) (param $g i32) (param $w i32) (param $lr f32) (param $wd f32) (param $norm i32)
     (local $c i32) (local $gend i32) (local $xp i32) (local $gp i32) (local $wp i32)
     (local $lrv v128) (local $wdv v128) (local $s v128) (local $x0 v128) (local $x1 v128)
     (local $a0_0 v128) (local $a0_1 v128) (local $a1_0 v128) (local $a1_1 v128) (local $a2_0 v128) (local $a2_1 v128) (local $a3_0 v128) (local $a3_1 v128)
     (local.set $lrv (f32x4.splat (local.get $lr)))
     (local.set $wdv (f32x4.splat (local.get $wd)))
+    (if (local.get $norm) (then (v128.store (local.get $norm) (v128.const i32x4 0 0 0 0))))
     (loop $columns ;; c: byte offset of the block of 8 columns within a row
       ;; outputs 0–2
       (local.set $a0_0 (v128.const i32x4 0 0 0 0))
@@ -518,6 +659,13 @@
         (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
         (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows0 (i32.lt_u (local.get $gp) (local.get $gend))))
+      (if (local.get $norm)
+        (then
+          (v128.store (local.get $norm)
+            (f32x4.add (v128.load (local.get $norm))
+              (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (local.get $a0_0) (local.get $a0_0)) (f32x4.mul (local.get $a0_1) (local.get $a0_1)))
+                                    (f32x4.add (f32x4.mul (local.get $a1_0) (local.get $a1_0)) (f32x4.mul (local.get $a1_1) (local.get $a1_1))))
+                         (f32x4.add (f32x4.mul (local.get $a2_0) (local.get $a2_0)) (f32x4.mul (local.get $a2_1) (local.get $a2_1))))))))
       (local.set $wp (i32.add (local.get $w) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
@@ -556,6 +704,13 @@
         (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
         (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows3 (i32.lt_u (local.get $gp) (local.get $gend))))
+      (if (local.get $norm)
+        (then
+          (v128.store (local.get $norm)
+            (f32x4.add (v128.load (local.get $norm))
+              (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (local.get $a0_0) (local.get $a0_0)) (f32x4.mul (local.get $a0_1) (local.get $a0_1)))
+                                    (f32x4.add (f32x4.mul (local.get $a1_0) (local.get $a1_0)) (f32x4.mul (local.get $a1_1) (local.get $a1_1))))
+                         (f32x4.add (f32x4.mul (local.get $a2_0) (local.get $a2_0)) (f32x4.mul (local.get $a2_1) (local.get $a2_1))))))))
       (local.set $wp (i32.add (i32.add (local.get $w) (i32.const ${3 * W_ROW_BYTES})) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
@@ -599,6 +754,14 @@
         (local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))
         (local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))
         (br_if $rows6 (i32.lt_u (local.get $gp) (local.get $gend))))
+      (if (local.get $norm)
+        (then
+          (v128.store (local.get $norm)
+            (f32x4.add (v128.load (local.get $norm))
+              (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (local.get $a0_0) (local.get $a0_0)) (f32x4.mul (local.get $a0_1) (local.get $a0_1)))
+                                    (f32x4.add (f32x4.mul (local.get $a1_0) (local.get $a1_0)) (f32x4.mul (local.get $a1_1) (local.get $a1_1))))
+                         (f32x4.add (f32x4.add (f32x4.mul (local.get $a2_0) (local.get $a2_0)) (f32x4.mul (local.get $a2_1) (local.get $a2_1)))
+                                    (f32x4.add (f32x4.mul (local.get $a3_0) (local.get $a3_0)) (f32x4.mul (local.get $a3_1) (local.get $a3_1)))))))))
       (local.set $wp (i32.add (i32.add (local.get $w) (i32.const ${6 * W_ROW_BYTES})) (local.get $c)))
       (v128.store offset=0 (local.get $wp) (f32x4.sub (v128.load offset=0 (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a0_0) (f32x4.mul (local.get $wdv) (v128.load offset=0 (local.get $wp)))))))
@@ -616,7 +779,9 @@
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $wdv) (v128.load offset=${3 * W_ROW_BYTES} (local.get $wp)))))))
       (v128.store offset=${3 * W_ROW_BYTES + 16} (local.get $wp) (f32x4.sub (v128.load offset=${3 * W_ROW_BYTES + 16} (local.get $wp))
         (f32x4.mul (local.get $lrv) (f32x4.add (local.get $a3_1) (f32x4.mul (local.get $wdv) (v128.load offset=${3 * W_ROW_BYTES + 16} (local.get $wp)))))))
-      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const ${W_ROW_BYTES})))))
+      (br_if $columns (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 32))) (i32.const ${W_ROW_BYTES}))))
+    (if (local.get $norm)
+      (then (f64.store (local.get $norm) (f64.promote_f32 (call $hsum (v128.load (local.get $norm))))))))
 
   ;; sum[j] ← sum[j] + f64(src[j]) for j < n (n even): the running sums of tail averaging, the
   ;; same additions as addParameters in src/model/average.ts (f32 promoted, one f64 add each).
@@ -727,16 +892,17 @@
           (br $sleep)))))
 
   ;; The arguments of an epoch, one block per thread at $a (abi.ts StepArgs, ARGS_* below): the
-;; images, labels and order, n, the batch size, the barrier number before the epoch, the partial
-;; logits (2 step parities × 2 threads) and their stride, lr, wd, ε; this thread's x, g, w, bias,
-;; out and running sums of tail averaging (values added per step, 0 when not averaging); main
-;; thread only: half 1's x, w and sums when it runs both halves (1 thread; x1 = 0 with 2
-;; threads), softmax_step's scratch, Σ b and values added to it per step.
-;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
+  ;; images, labels and order, n, the batch size, the barrier number before the epoch, the partial
+  ;; logits (2 step parities × 2 threads) and their stride, lr, wd, ε, the loss; this thread's x,
+  ;; g, w, bias, out, running sums of tail averaging (values added per step, 0 when not
+  ;; averaging) and per-step Σ dW² slots; main thread only: half 1's x, w, sums and Σ dW² slots
+  ;; when it runs both halves (1 thread; x1 = 0 with 2 threads), loss_step's scratch, Σ b and
+  ;; values added to it per step.
+  ;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
 
-;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
-  ;; base + s + 1 with the worker), softmax, loss and gradient, then, if every logit was finite,
-  ;; the SGD update of b and of W's half(s) and the running sums. Returns 1 when the update was
+  ;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
+  ;; base + s + 1 with the worker), the loss and its gradient, then, if every logit was finite,
+  ;; the SGD update of b and of W's half(s), the running sums and the halves' Σ dW². Returns 1 when the update was
   ;; applied, 0 when a logit was not finite (nothing updated; the worker stops at the same step),
   ;; −1 when the worker failed (Control.failed). The step's loss and correct count are at out.
   (func (export "main_step") (param $a i32) (param $s i32) (result i32)
@@ -758,25 +924,28 @@
       (else
         (call $barrier (i32.const 0) (i32.add (i32.load offset=${ARGS_BASE} (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
         (if (i32.atomic.load (i32.const ${CONTROL_FAILED})) (then (return (i32.const -1))))))
-    (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
-                        (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
-                        (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.load offset=${ARGS_SCRATCH} (local.get $a)))
+    (call $loss_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
+                     (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
+                     (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.load offset=${ARGS_SCRATCH} (local.get $a))
+                     (i32.load offset=${ARGS_LOSS} (local.get $a)))
     (if (i32.ne (i32.load offset=${OUT_FINITE} (i32.load offset=${ARGS_OUT} (local.get $a))) (i32.const 1)) (then (return (i32.const 0))))
     (call $bias_update (i32.load offset=${ARGS_G} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_BIAS} (local.get $a)) (f32.load offset=${ARGS_LR} (local.get $a)))
     (call $backward_update (i32.load offset=${ARGS_X} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W} (local.get $a))
-                           (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+                           (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a))
+                           (i32.add (i32.load offset=${ARGS_NORMS} (local.get $a)) (i32.mul (local.get $s) (i32.const ${NORM_SLOT_BYTES}))))
     (call $accumulate (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_SUM} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))
     (if (local.get $one)
       (then
         (call $backward_update (i32.load offset=${ARGS_X1} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W1} (local.get $a))
-                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a))
+                               (i32.add (i32.load offset=${ARGS_NORMS1} (local.get $a)) (i32.mul (local.get $s) (i32.const ${NORM_SLOT_BYTES}))))
         (call $accumulate (i32.load offset=${ARGS_W1} (local.get $a)) (i32.load offset=${ARGS_SUM1} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))))
     (call $accumulate (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM_VALUES} (local.get $a)))
     (i32.const 1))
 
   ;; A whole epoch on the worker, half 1, step for step with main_step: forward, the barrier,
-  ;; softmax and gradient (no loss: the main thread reports it), the updates of its own copy of b
-  ;; and of its half of W, its running sums. Leaves after the barrier at which the main thread
+  ;; the gradient of the loss (not the loss: the main thread reports it), the updates of its own
+  ;; copy of b and of its half of W, its running sums and its half's Σ dW². Leaves after the barrier at which the main thread
   ;; stopped the epoch (Control.stopAt), or at a step with a non-finite logit (the main
   ;; thread sees the same and stops too), or after the last step, meeting the main thread at its
   ;; final barrier.
@@ -802,16 +971,18 @@
         (call $barrier (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
         (if (i32.eq (i32.atomic.load (i32.const ${CONTROL_STOP_AT})) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
           (then (return))) ;; that barrier was the main thread's last one
-        (call $softmax_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
-                            (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
-                            (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.const 0))
+        (call $loss_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
+                         (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
+                         (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_OUT} (local.get $a)) (i32.const 0)
+                         (i32.load offset=${ARGS_LOSS} (local.get $a)))
         (if (i32.ne (i32.load offset=${OUT_FINITE} (i32.load offset=${ARGS_OUT} (local.get $a))) (i32.const 1))
           (then
             (local.set $final (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 2))))
             (br $done)))
         (call $bias_update (i32.load offset=${ARGS_G} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_BIAS} (local.get $a)) (f32.load offset=${ARGS_LR} (local.get $a)))
         (call $backward_update (i32.load offset=${ARGS_X} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W} (local.get $a))
-                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a)))
+                               (f32.load offset=${ARGS_LR} (local.get $a)) (f32.load offset=${ARGS_WD} (local.get $a))
+                               (i32.add (i32.load offset=${ARGS_NORMS} (local.get $a)) (i32.mul (local.get $s) (i32.const ${NORM_SLOT_BYTES}))))
         (call $accumulate (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_SUM} (local.get $a)) (i32.load offset=${ARGS_SUM_VALUES} (local.get $a)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $steps)))

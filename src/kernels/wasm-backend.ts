@@ -1,14 +1,14 @@
 // The WebAssembly backend: one SGD epoch and the evaluation count run by the SIMD kernel of
 // softmax.wat, on one thread or two (worker_threads + one shared WebAssembly memory). Same
-// contract and same results as the reference backend within float32 rounding; the cross-entropy
-// path is the fast one, and `--loss mse` or batches over MAX_BATCH fall back to the reference.
+// contract and same results as the reference backend within float32 rounding, for every loss;
+// batches over MAX_BATCH fall back to the reference.
 //
 // Parallel plan: the 784 inputs are split into two halves of 392 columns; thread t owns half t of
 // W (kept as its own (10, 392) block) and gathers half t of each example. Per step:
 //   thread t: partial logits of its half (B, 10)     ── barrier ──
-//   both:     logits = (part0 + part1) + b, softmax, G = (P − Y)/B, b ← b − lr·Σ G   (same inputs,
-//             same code: identical on both threads)
-//   thread t: W[:, half t] ← W − lr·(Gᵀ X[:, half t] + wd·W)
+//   both:     logits = (part0 + part1) + b, G = ∂loss/∂logits (e.g. (P − Y)/B), b ← b − lr·Σ G
+//             (same inputs, same code: identical on both threads)
+//   thread t: W[:, half t] ← W − lr·(Gᵀ X[:, half t] + wd·W), and Σ (Gᵀ X[:, half t])² for ‖dW‖_F
 //             (tail averaging: Σ W[:, half t] += W[:, half t], and thread 0 also Σ b += b)
 // One barrier per step, nothing else to synchronise. With one thread the main thread runs both
 // halves the same way, so results are bit-identical for --threads 1 and 2. A step is one call
@@ -110,12 +110,12 @@ export class WasmBackend implements Backend {
     hooks: EpochHooks = {},
     average?: ParameterSums,
   ): Promise<EpochSums> {
-    if (options.loss !== "cross-entropy" || batchSize > MAX_BATCH) {
+    if (batchSize > MAX_BATCH) {
       return this.fallback.trainEpoch(params, train, order, batchSize, options, hooks, average);
     }
     this.checkOpen();
     const n = order.length;
-    if (n === 0) return { lossSum: 0, correct: 0, count: 0, stopped: false };
+    if (n === 0) return { lossSum: 0, correct: 0, count: 0, gradNormSum: 0, stopped: false };
     this.memory.ensureCapacity(batchSize, this.memory.layout.evalCapacity, n);
     const set = this.memory.makeResident(train);
     const L = this.memory.layout;
@@ -129,7 +129,7 @@ export class WasmBackend implements Backend {
     const common = { images: set.images, labels: set.labels, order: L.order, n, batch: batchSize, base };
     const sumValues = average === undefined ? 0 : NUM_CLASSES * HALF;
     const one = this.worker === null; // the main thread runs both halves
-    const half1 = one ? { x1: L.x[1], w1: L.w[1], sum1: L.sum[1] } : {};
+    const half1 = one ? { x1: L.x[1], w1: L.w[1], sum1: L.sum[1], norms1: L.norms[1] } : {};
     this.memory.writeArgs(L.args[0], options, {
       ...common,
       ...half1,
@@ -140,6 +140,7 @@ export class WasmBackend implements Backend {
       out: L.out[0],
       sum: L.sum[0],
       sumValues,
+      norms: L.norms[0],
       scratch: L.scratch,
       biasSum: L.biasSum,
       biasSumValues: average === undefined ? 0 : NUM_CLASSES,
@@ -154,6 +155,7 @@ export class WasmBackend implements Backend {
         out: L.out[1],
         sum: L.sum[1],
         sumValues,
+        norms: L.norms[1],
       });
       ctrl[Control.args] = L.args[1];
       this.post(ctrl, Command.train);
@@ -196,7 +198,13 @@ export class WasmBackend implements Backend {
     if (run.diverged !== null) {
       throw new DivergenceError(run.diverged.loss, run.diverged.step, steps, options.lr);
     }
-    return { lossSum: run.lossSum, correct: run.correct, count: run.count, stopped: run.stopped };
+    return {
+      lossSum: run.lossSum,
+      correct: run.correct,
+      count: run.count,
+      gradNormSum: this.memory.gradNormSum(run.applied),
+      stopped: run.stopped,
+    };
   }
 
   /**

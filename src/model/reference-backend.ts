@@ -11,13 +11,10 @@ import { sgdStep } from "./sgd.js";
 import {
   argmax,
   countCorrect,
-  crossEntropy,
-  crossEntropyBackward,
+  frobeniusNorm,
   linearBackward,
   linearForward,
-  softmax,
-  squaredError,
-  squaredErrorBackward,
+  lossAndGradient,
 } from "./softmax-regression.js";
 
 /** Examples per chunk when counting correct predictions. */
@@ -65,20 +62,21 @@ export class ReferenceBackend implements Backend {
     let lossSum = 0;
     let correct = 0;
     let count = 0;
+    let gradNormSum = 0;
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const B = Math.min(batchSize, order.length - start); // the last batch may be partial
       gatherBatch(buf.X, buf.labels, train, order, start, B);
       linearForward(buf.logits, buf.X, params.weight, params.bias, B);
-      softmax(buf.P, buf.logits, B);
-      let stepLoss: number;
-      if (options.loss === "mse") {
-        stepLoss = squaredError(buf.P, buf.labels, B, options.labelSmoothing);
-        squaredErrorBackward(buf.dLogits, buf.P, buf.labels, B, options.labelSmoothing);
-      } else {
-        stepLoss = crossEntropy(buf.logits, buf.labels, B, options.labelSmoothing);
-        crossEntropyBackward(buf.dLogits, buf.P, buf.labels, B, options.labelSmoothing);
-      }
+      const stepLoss = lossAndGradient(
+        buf.dLogits,
+        buf.P,
+        buf.logits,
+        buf.labels,
+        B,
+        options.loss,
+        options.labelSmoothing,
+      );
       // Stop before applying an update computed from a NaN/Infinity loss: the parameters keep
       // the last finite values, and the caller reports the divergence.
       if (!Number.isFinite(stepLoss)) {
@@ -86,6 +84,7 @@ export class ReferenceBackend implements Backend {
       }
       const stepCorrect = countCorrect(buf.logits, buf.labels, B);
       linearBackward(buf.dW, buf.db, buf.dLogits, buf.X, B);
+      gradNormSum += frobeniusNorm(buf.dW);
       sgdStep(params, grads, options.lr, options.weightDecay);
       if (average !== undefined) addParameters(average, params);
       lossSum += stepLoss;
@@ -94,9 +93,10 @@ export class ReferenceBackend implements Backend {
       hooks.onStep?.({ step: step + 1, steps, batchSize: B, lossSum: stepLoss, correct: stepCorrect });
       // Let the event loop run between steps, so Ctrl-C and the progress bar are handled mid-epoch.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (step + 1 < steps && hooks.shouldStop?.() === true) return { lossSum, correct, count, stopped: true };
+      if (step + 1 < steps && hooks.shouldStop?.() === true)
+        return { lossSum, correct, count, gradNormSum, stopped: true };
     }
-    return { lossSum, correct, count, stopped: false };
+    return { lossSum, correct, count, gradNormSum, stopped: false };
   }
 
   async countCorrect(params: Params, set: ImageSet): Promise<number> {

@@ -1,5 +1,6 @@
 // Softmax regression (d2l §3.6, cs231n "Softmax classifier"): parameters, the forward pass, the
-// two losses and their gradients, written to be read. Plain loops over typed arrays, no SIMD, no
+// three losses (cross-entropy, squared error of the softmax outputs, cs231n's multiclass SVM
+// hinge) and their gradients, written to be read. Plain loops over typed arrays, no SIMD, no
 // allocation inside a step: every function writes into buffers the caller owns. The output
 // argument comes first, then the inputs, then the sizes (llm.c style). This is the reference the
 // fast kernels are tested against; it does no I/O.
@@ -9,7 +10,7 @@
 //   logits (B, C)   P (B, C) probabilities   labels (B) in 0..C−1
 // The functions accept Float32Array or Float64Array so the gradient check can run in float64;
 // sums are accumulated in JavaScript numbers (float64) either way.
-import { NUM_CLASSES, NUM_INPUTS, type Params } from "../types.js";
+import { type LossName, NUM_CLASSES, NUM_INPUTS, type Params } from "../types.js";
 import { Rng } from "./rng.js";
 
 export type Floats = Float32Array | Float64Array;
@@ -148,6 +149,76 @@ export function squaredErrorBackward(
   }
 }
 
+/**
+ * cs231n's multiclass SVM (hinge) loss summed over the batch ("Linear classification: Multiclass
+ * Support Vector Machine loss", margin Δ = 1), on the raw scores (the logits, no softmax):
+ *   loss_i = Σ_{j≠y} max(0, s_j − s_y + 1).
+ * Accuracy is the argmax of the same scores, as for the other losses. Label smoothing has no
+ * meaning here (the loss compares scores with the true class's score and has no target
+ * distribution to smooth), so it takes no ε; weight decay applies in the SGD step as for every
+ * loss. scores (B, C), labels (B).
+ */
+export function hingeLoss(scores: Floats, labels: Uint8Array, B: number): number {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    const label = labels[i]!;
+    const correctScore = scores[row + label]!;
+    for (let j = 0; j < C; j++) {
+      if (j !== label) total += Math.max(0, scores[row + j]! - correctScore + 1);
+    }
+  }
+  return total;
+}
+
+/**
+ * Gradient of the mean hinge loss over the batch with respect to the scores (a subgradient: a
+ * margin of exactly 0 counts as inactive, as cs231n's `margins > 0`):
+ *   dz_j = [s_j − s_y + 1 > 0] / B for j ≠ y,   dz_y = −(number of such j) / B.
+ * Each active margin pushes its wrong class down and the true class up. dLogits, scores (B, C).
+ */
+export function hingeBackward(dLogits: Floats, scores: Floats, labels: Uint8Array, B: number): void {
+  for (let i = 0; i < B; i++) {
+    const row = i * C;
+    const label = labels[i]!;
+    const correctScore = scores[row + label]!;
+    let positives = 0;
+    for (let j = 0; j < C; j++) {
+      const active = j !== label && scores[row + j]! - correctScore + 1 > 0;
+      dLogits[row + j] = active ? 1 / B : 0;
+      if (active) positives++;
+    }
+    dLogits[row + label] = -positives / B;
+  }
+}
+
+/**
+ * The loss chosen by `--loss`, summed over the batch, and its gradient with respect to the logits
+ * dLogits (B, C) (of the batch's mean loss). P (B, C) receives the softmax of the logits for
+ * cross-entropy and mse; hinge works on the logits themselves and ignores label smoothing.
+ */
+export function lossAndGradient(
+  dLogits: Floats,
+  P: Floats,
+  logits: Floats,
+  labels: Uint8Array,
+  B: number,
+  loss: LossName,
+  labelSmoothing: number,
+): number {
+  if (loss === "hinge") {
+    hingeBackward(dLogits, logits, labels, B);
+    return hingeLoss(logits, labels, B);
+  }
+  softmax(P, logits, B);
+  if (loss === "mse") {
+    squaredErrorBackward(dLogits, P, labels, B, labelSmoothing);
+    return squaredError(P, labels, B, labelSmoothing);
+  }
+  crossEntropyBackward(dLogits, P, labels, B, labelSmoothing);
+  return crossEntropy(logits, labels, B, labelSmoothing);
+}
+
 /** dW (C, D) = dLogitsᵀ (C, B) · X (B, D) and db (C) = column sums of dLogits (B, C). Overwrites dW and db. */
 export function linearBackward(dW: Floats, db: Floats, dLogits: Floats, X: Floats, B: number): void {
   dW.fill(0);
@@ -162,6 +233,17 @@ export function linearBackward(dW: Floats, db: Floats, dLogits: Floats, X: Float
       for (let k = 0; k < D; k++) dW[w + k] = dW[w + k]! + d * X[x + k]!;
     }
   }
+}
+
+/**
+ * The Frobenius norm ‖A‖_F = √(Σ a²) of a matrix given as its entries, summed in float64. Of dW
+ * before weight decay it is the `grad_norm` reported per step: how hard the loss pushes the
+ * weights (under mse it collapses when the softmax saturates; d2l §3.6 and the cs231n notes).
+ */
+export function frobeniusNorm(A: Floats): number {
+  let sum = 0;
+  for (let j = 0; j < A.length; j++) sum += A[j]! * A[j]!;
+  return Math.sqrt(sum);
 }
 
 /** Number of rows of scores (B, C) whose argmax equals the label (d2l §3.6.5 `accuracy`, as a count). */

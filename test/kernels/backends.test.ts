@@ -1,13 +1,17 @@
 // The Backend contract, one test body run on every backend (reference, wasm on 1 and 2 threads),
-// then the wasm backend against the reference over several SGD steps, and wasm on 1 thread
+// then the wasm backend against the reference over several SGD steps for every loss (and the
+// epoch's Σ ‖dW‖_F against each other and against a direct computation), and wasm on 1 thread
 // against 2 threads (bit-identical by construction: fixed partition, fixed reduction order).
 import { afterAll, describe, expect, it } from "vitest";
 import { createBackend } from "../../src/backend.js";
 import { DivergenceError } from "../../src/errors.js";
 import { WasmBackend } from "../../src/kernels/wasm-backend.js";
 import { createParameterSums } from "../../src/model/average.js";
+import { gatherBatch } from "../../src/model/batch.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
+import { linearBackward, linearForward, lossAndGradient } from "../../src/model/softmax-regression.js";
 import type { Backend, StepOptions, StepReport } from "../../src/types.js";
+import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
 import { copyParams, expectClose, learnableImages, randomParams } from "./fixtures.js";
 
 const crossEntropy: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
@@ -133,7 +137,19 @@ describe("wasm against the reference over several SGD steps", () => {
     ["plain", crossEntropy, 64],
     ["weight decay and label smoothing", { ...crossEntropy, weightDecay: 1e-3, labelSmoothing: 0.1 }, 64],
     ["odd batch size", { ...crossEntropy, lr: 0.3 }, 37],
-  ] as const)("%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5", async (_n, options, batch) => {
+    ["mse", { ...crossEntropy, loss: "mse", lr: 0.5 }, 64],
+    [
+      "mse, weight decay and label smoothing",
+      { ...crossEntropy, loss: "mse", weightDecay: 1e-3, labelSmoothing: 0.1 },
+      37,
+    ],
+    ["hinge", { ...crossEntropy, loss: "hinge", lr: 0.01 }, 64],
+    [
+      "hinge, weight decay (label smoothing ignored)",
+      { ...crossEntropy, loss: "hinge", weightDecay: 1e-3, labelSmoothing: 0.1 },
+      37,
+    ],
+  ] as const)("%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5, Σ grad norm within 1e-5 relative", async (_n, options: StepOptions, batch) => {
     const reference = await open(async () => new ReferenceBackend());
     const wasm = await open(() => WasmBackend.create({ threads: 2 }));
     const p = randomParams(4, 0.01);
@@ -142,46 +158,72 @@ describe("wasm against the reference over several SGD steps", () => {
     const lossesWasm: number[] = [];
     const correctRef: number[] = [];
     const correctWasm: number[] = [];
+    const normsRef: number[] = [];
+    const normsWasm: number[] = [];
     for (let epoch = 0; epoch < 2; epoch++) {
-      await reference.trainEpoch(p, train, order, batch, options, {
+      const a = await reference.trainEpoch(p, train, order, batch, options, {
         onStep: (s) => {
           lossesRef.push(s.lossSum);
           correctRef.push(s.correct);
         },
       });
-      await wasm.trainEpoch(q, train, order, batch, options, {
+      const b = await wasm.trainEpoch(q, train, order, batch, options, {
         onStep: (s) => {
           lossesWasm.push(s.lossSum);
           correctWasm.push(s.correct);
         },
       });
+      normsRef.push(a.gradNormSum);
+      normsWasm.push(b.gradNormSum);
     }
     expectClose("per-step loss", lossesWasm, lossesRef, { rel: 1e-5 }); // the issue's bound
     expect(correctWasm).toEqual(correctRef);
     expectClose("weight after 2 epochs", q.weight, p.weight, { abs: 1e-5 }); // float32 rounding, accumulated
     expectClose("bias after 2 epochs", q.bias, p.bias, { abs: 1e-5 });
+    expectClose("Σ ‖dW‖_F per epoch", normsWasm, normsRef, { rel: 1e-5 }); // float32 squares vs float64
+    expect(normsRef[0]).toBeGreaterThan(0);
     expect(await wasm.countCorrect(q, test)).toBe(await reference.countCorrect(p, test));
     expect(await wasm.predictLabels(q, test)).toEqual(await reference.predictLabels(p, test));
   });
 
-  it("falls back to the reference for --loss mse (identical results)", async () => {
-    const reference = await open(async () => new ReferenceBackend());
-    const wasm = await open(() => WasmBackend.create({ threads: 1 }));
-    const mse: StepOptions = { ...crossEntropy, loss: "mse" };
-    const p = randomParams(4, 0.01);
-    const q = copyParams(p);
-    const a = await reference.trainEpoch(p, train, order, 64, mse);
-    const b = await wasm.trainEpoch(q, train, order, 64, mse);
-    expect(b).toEqual(a);
-    expect(q.weight).toEqual(p.weight);
+  it.each([
+    "cross-entropy",
+    "mse",
+    "hinge",
+  ] as const)("%s: gradNormSum of a one-step epoch is ‖dW‖_F computed directly from the reference functions", async (loss) => {
+    const options: StepOptions = { ...crossEntropy, loss, weightDecay: 0.01, labelSmoothing: 0.1 };
+    const params = randomParams(4, 0.05);
+    const B = 50;
+    const X = new Float32Array(B * NUM_INPUTS);
+    const labels = new Uint8Array(B);
+    gatherBatch(X, labels, train, order, 0, B);
+    const logits = new Float32Array(B * NUM_CLASSES);
+    linearForward(logits, X, params.weight, params.bias, B);
+    const dLogits = new Float32Array(B * NUM_CLASSES);
+    lossAndGradient(dLogits, new Float32Array(B * NUM_CLASSES), logits, labels, B, loss, options.labelSmoothing);
+    const dW = new Float32Array(NUM_CLASSES * NUM_INPUTS);
+    linearBackward(dW, new Float32Array(NUM_CLASSES), dLogits, X, B);
+    let squares = 0; // Σ dW², written out here rather than through frobeniusNorm
+    for (const v of dW) squares += v * v;
+    for (const [, make] of backends) {
+      const backend = await open(make);
+      const sums = await backend.trainEpoch(copyParams(params), train, order.subarray(0, B), B, options);
+      expectClose(`${backend.name} ‖dW‖_F (before weight decay)`, [sums.gradNormSum], [Math.sqrt(squares)], {
+        rel: 1e-6, // float32 dW, squares summed in float32 lanes by the kernel
+      });
+    }
   });
 });
 
 describe("wasm on 1 thread and on 2 threads", () => {
-  it("gives bit-identical losses, counts and parameters", async () => {
+  it.each([
+    "cross-entropy",
+    "mse",
+    "hinge",
+  ] as const)("%s: gives bit-identical losses, counts, grad norms and parameters", async (loss) => {
     const one = await open(() => createBackend("wasm", { threads: 1 }));
     const two = await open(() => createBackend("wasm", { threads: 2 }));
-    const options: StepOptions = { ...crossEntropy, weightDecay: 1e-4, labelSmoothing: 0.05 };
+    const options: StepOptions = { ...crossEntropy, loss, weightDecay: 1e-4, labelSmoothing: 0.05 };
     const p = randomParams(8, 0.01);
     const q = copyParams(p);
     const a: number[] = [];

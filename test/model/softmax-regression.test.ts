@@ -7,9 +7,13 @@ import {
   crossEntropy,
   crossEntropyBackward,
   type Floats,
+  frobeniusNorm,
+  hingeBackward,
+  hingeLoss,
   initParams,
   linearBackward,
   linearForward,
+  lossAndGradient,
   predictProbabilities,
   softmax,
   squaredError,
@@ -179,6 +183,80 @@ describe("squaredError (--loss mse)", () => {
   });
 });
 
+describe("hingeLoss (--loss hinge, cs231n multiclass SVM)", () => {
+  it("gives Σ_{j≠y} max(0, s_j − s_y + 1) per example, summed over the batch", () => {
+    // Row 0, label 0: s_0 = ln 2, the 9 others 0: each margin is 1 − ln 2 > 0 ⇒ 9·(1 − ln 2).
+    // Row 1, label 2: s_2 = ln 3 > 1, the others 0: each margin is 1 − ln 3 < 0 ⇒ 0.
+    expect(hingeLoss(handLogits(), handLabels, 2)).toBeCloseTo(9 * (1 - Math.log(2)), 12);
+    // A margin of exactly 0 adds nothing: scores [1, 0, …], label 0 ⇒ 9 margins of 0.
+    const tie = new Float64Array(C);
+    tie[0] = 1;
+    expect(hingeLoss(tie, new Uint8Array([0]), 1)).toBe(0);
+  });
+
+  it("backward gives 1/B per active margin and −(their number)/B to the true class", () => {
+    const d = new Float64Array(2 * C).fill(99); // overwritten
+    hingeBackward(d, handLogits(), handLabels, 2);
+    // Row 0: 9 active margins ⇒ [−9/2, 1/2 × 9]. Row 1: none active ⇒ 0.
+    expectClose(d.subarray(0, C), [-9 / 2, ...new Array(9).fill(1 / 2)]);
+    expectClose(d.subarray(C), new Array(C).fill(0));
+    // At a margin of exactly 0 the subgradient taken is 0 (cs231n's `margins > 0`).
+    const tie = new Float64Array(C);
+    tie[0] = 1;
+    hingeBackward(d, tie, new Uint8Array([0]), 1);
+    expectClose(d.subarray(0, C), new Array(C).fill(0));
+  });
+
+  it("is finite for scores of ±1e4 and ignores label smoothing", () => {
+    const z = new Float32Array(C);
+    z[0] = -1e4;
+    z[1] = 1e4;
+    // label 0: margins 1e4 + 1 (class 1 and the 8 zeros: 2e4 + 1 and 8·(1e4 + 1)).
+    expect(hingeLoss(z, new Uint8Array([0]), 1)).toBeCloseTo(2e4 + 1 + 8 * (1e4 + 1), 6);
+    const P = new Float64Array(C);
+    const d0 = new Float64Array(C);
+    const d1 = new Float64Array(C);
+    const loss0 = lossAndGradient(d0, P, handLogits(), handLabels, 1, "hinge", 0);
+    const loss1 = lossAndGradient(d1, P, handLogits(), handLabels, 1, "hinge", 0.3);
+    expect(loss1).toBe(loss0);
+    expect(d1).toEqual(d0);
+  });
+});
+
+describe("lossAndGradient", () => {
+  it("returns each loss with its gradient, as the functions called one by one", () => {
+    const P = new Float64Array(2 * C);
+    const d = new Float64Array(2 * C);
+    const expectedP = new Float64Array(2 * C);
+    softmax(expectedP, handLogits(), 2);
+    const expectedD = new Float64Array(2 * C);
+    expect(lossAndGradient(d, P, handLogits(), handLabels, 2, "cross-entropy", 0.1)).toBe(
+      crossEntropy(handLogits(), handLabels, 2, 0.1),
+    );
+    crossEntropyBackward(expectedD, expectedP, handLabels, 2, 0.1);
+    expect(d).toEqual(expectedD);
+    expect(P).toEqual(expectedP);
+    expect(lossAndGradient(d, P, handLogits(), handLabels, 2, "mse", 0.1)).toBe(
+      squaredError(expectedP, handLabels, 2, 0.1),
+    );
+    squaredErrorBackward(expectedD, expectedP, handLabels, 2, 0.1);
+    expect(d).toEqual(expectedD);
+    expect(lossAndGradient(d, P, handLogits(), handLabels, 2, "hinge", 0.1)).toBe(
+      hingeLoss(handLogits(), handLabels, 2),
+    );
+    hingeBackward(expectedD, handLogits(), handLabels, 2);
+    expect(d).toEqual(expectedD);
+  });
+});
+
+describe("frobeniusNorm (grad_norm)", () => {
+  it("is √(Σ a²)", () => {
+    expect(frobeniusNorm(new Float64Array([3, 4]))).toBe(5);
+    expect(frobeniusNorm(new Float32Array([1, -2, 2, 0]))).toBe(3);
+    expect(frobeniusNorm(new Float64Array(7840))).toBe(0);
+  });
+});
+
 describe("linearBackward, countCorrect, argmax, predictProbabilities", () => {
   it("dW = dLogitsᵀ·X, db = column sums (hand-made case)", () => {
     const X = new Float64Array(2 * D);
@@ -269,34 +347,34 @@ for (const problem of problems)
     const checked = [...Array.from({ length: 2 * C }, (_, j) => (j % C) * D + Math.floor(j / C))];
     for (let j = 0; j < 200; j++) checked.push(rng.integer(C * D));
 
+    // hinge: with these small weights every score is within ~0.3 of the others, so every margin
+    // is near 1, far from the kink at 0 (cs231n: check away from kinks).
     const cases = [
       { loss: "cross-entropy", weightDecay: 0, labelSmoothing: 0 },
       { loss: "cross-entropy", weightDecay: 0.05, labelSmoothing: 0.1 },
       { loss: "mse", weightDecay: 0, labelSmoothing: 0 },
       { loss: "mse", weightDecay: 0.05, labelSmoothing: 0.1 },
+      { loss: "hinge", weightDecay: 0, labelSmoothing: 0 },
+      { loss: "hinge", weightDecay: 0.05, labelSmoothing: 0.1 },
     ] as const;
 
     for (const { loss, weightDecay, labelSmoothing } of cases) {
       it(`${loss}, weight decay ${weightDecay}, label smoothing ${labelSmoothing}: relative error < 1e-6`, () => {
         const logits = new Float64Array(B * C);
         const P = new Float64Array(B * C);
+        const dLogits = new Float64Array(B * C);
         const objective = (W: Floats, b: Floats): number => {
           linearForward(logits, X, W, b, B);
-          softmax(P, logits, B);
-          const sum =
-            loss === "mse"
-              ? squaredError(P, labels, B, labelSmoothing)
-              : crossEntropy(logits, labels, B, labelSmoothing);
+          const sum = lossAndGradient(dLogits, P, logits, labels, B, loss, labelSmoothing);
           return sum / B + weightDecayPenalty(W, weightDecay);
         };
         // Analytic gradient.
         const W = W0.slice();
         const b = b0.slice();
         linearForward(logits, X, W, b, B);
-        softmax(P, logits, B);
-        const dLogits = new Float64Array(B * C);
-        if (loss === "mse") squaredErrorBackward(dLogits, P, labels, B, labelSmoothing);
-        else crossEntropyBackward(dLogits, P, labels, B, labelSmoothing);
+        lossAndGradient(dLogits, P, logits, labels, B, loss, labelSmoothing);
+        // every margin active: the check is away from the kinks
+        if (loss === "hinge") expect(hingeLoss(logits, labels, B)).toBeGreaterThan(B * (C - 1) * 0.5);
         const dW = new Float64Array(C * D);
         const db = new Float64Array(C);
         linearBackward(dW, db, dLogits, X, B);
