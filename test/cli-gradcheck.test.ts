@@ -8,7 +8,7 @@ describe("softmax gradcheck", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const events = lines(result.stdout).map((line) => JSON.parse(line));
-    expect(events.map((e) => e.loss)).toEqual(["cross-entropy", "mse"]);
+    expect(events.map((e) => e.loss)).toEqual(["cross-entropy", "mse", "hinge"]);
     for (const event of events) {
       expect(event.event).toBe("gradcheck");
       expect(event.max_rel_error).toBeGreaterThan(0);

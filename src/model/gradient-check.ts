@@ -11,6 +11,8 @@ import {
   crossEntropy,
   crossEntropyBackward,
   type Floats,
+  hingeBackward,
+  hingeLoss,
   linearBackward,
   linearForward,
   softmax,
@@ -45,6 +47,10 @@ const LOSS_MATHS: Record<LossName, LossMaths> = {
   mse: {
     sum: (_logits, P, labels, B, eps) => squaredError(P, labels, B, eps),
     backward: (dLogits, _logits, P, labels, B, eps) => squaredErrorBackward(dLogits, P, labels, B, eps),
+  },
+  hinge: {
+    sum: (logits, _P, labels, B) => hingeLoss(logits, labels, B),
+    backward: (dLogits, logits, _P, labels, B) => hingeBackward(dLogits, logits, labels, B),
   },
 };
 
