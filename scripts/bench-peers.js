@@ -21,6 +21,11 @@ import { join } from "node:path";
 import { median, ROOT, run, runEpochs, runOurs, steadyEpoch, table } from "./bench-lib.js";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+const { dataDirFor, FASHION_MNIST, systemDirFor } = await import(new URL("../dist/index.js", import.meta.url).href);
+// The peers read the data where `softmax train` finds it: its data directory, then the system one.
+process.env.PEER_DATA_DIRS = [dataDirFor(FASHION_MNIST, undefined), systemDirFor(FASHION_MNIST)]
+  .filter((dir) => dir !== null)
+  .join(":");
 const PYTHON = "/usr/bin/python3";
 const NATIVE_SOURCE = join(ROOT, "scripts/peer_native.c");
 const NATIVE_FLAGS = ["-O3", "-march=native", "-pthread"];

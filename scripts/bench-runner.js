@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One benchmark process: what `softmax train --epochs 10 --lr 0.1 --batch-size 256` runs (its
 // defaults included, such as tail averaging over the last epoch), through the built library
-// (dist/), timed without rounding: data-load seconds, then the seconds of every
+// (dist/index.js, as a program using the library would), timed without rounding: data-load seconds, then the seconds of every
 // epoch (training pass + test evaluation, as the training loop measures them). Prints one JSON
 // object. Arguments: --backend NAME, --threads N. Used by bench.js and bench-peers.js.
 import { availableParallelism } from "node:os";
@@ -11,16 +11,13 @@ const { values } = parseArgs({
   options: { backend: { type: "string", default: "wasm" }, threads: { type: "string" } },
 });
 const dist = new URL("../dist/", import.meta.url);
-const { loadFashionMnist } = await import(new URL("data/resolve.js", dist).href);
-const { dataDirFrom } = await import(new URL("cli/options.js", dist).href);
-const { createBackend } = await import(new URL("backend.js", dist).href);
-const { initParams } = await import(new URL("model/softmax-regression.js", dist).href);
-const { train } = await import(new URL("train/loop.js", dist).href);
+const { createBackend, initParams, loadDataset, train } = await import(new URL("index.js", dist).href);
 const { DEFAULT_AVERAGE } = await import(new URL("cli/train.js", dist).href);
 
 const threads = values.threads === undefined ? Math.min(2, availableParallelism()) : Number(values.threads);
 const loadStarted = performance.now();
-const data = await loadFashionMnist({ dataDir: dataDirFrom({}), offline: true, onEvent: () => {} });
+// The data where `softmax train` finds it without flags ($SOFTMAX_DATA_DIR, else the per-user cache).
+const data = await loadDataset({ offline: true });
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 const backend = await createBackend(values.backend, { threads });
 const epochSeconds = [];

@@ -1,6 +1,7 @@
-"""Fashion-MNIST for the Python peers of `npm run bench:peers`, from where `softmax` finds it:
-the data directory ($SOFTMAX_DATA_DIR, else ./data; raw IDX or .gz), else Debian's
-/usr/share/datasets/fashion-mnist. Returns uint8 arrays. Only a benchmark helper."""
+"""Fashion-MNIST for the Python peers of `npm run bench:peers`, from the directories named in
+$PEER_DATA_DIRS (colon-separated; bench-peers.js sets it to where `softmax` finds the data: its data
+directory, then the system directory), else Debian's /usr/share/datasets/fashion-mnist; each
+file raw or .gz. Returns uint8 arrays. Only a benchmark helper."""
 import gzip
 import os
 
@@ -10,7 +11,8 @@ SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def _read(name):
-    for directory in (os.environ.get("SOFTMAX_DATA_DIR") or "data", SYSTEM_DIR):
+    directories = [d for d in os.environ.get("PEER_DATA_DIRS", "").split(":") if d] or [SYSTEM_DIR]
+    for directory in directories:
         raw = os.path.join(directory, name)
         if os.path.exists(raw):
             with open(raw, "rb") as f:
@@ -18,7 +20,7 @@ def _read(name):
         if os.path.exists(raw + ".gz"):
             with gzip.open(raw + ".gz", "rb") as f:
                 return f.read()
-    raise SystemExit(f"peer: {name} not found in the data directory or {SYSTEM_DIR}")
+    raise SystemExit(f"peer: {name} not found in {', '.join(directories)}")
 
 
 def load_fashion_mnist():

@@ -18,7 +18,7 @@
 // test rows between the threads.
 //
 // Build: gcc -O3 -march=native -pthread peer_native.c -lz -lm
-// Usage: peer_native [--threads N] [--epochs E]   (data: $SOFTMAX_DATA_DIR, ./data, then
+// Usage: peer_native [--threads N] [--epochs E]   (data: the directories of $PEER_DATA_DIRS, else
 // /usr/share/datasets/fashion-mnist; each file raw or .gz, read through zlib)
 #define _GNU_SOURCE
 #include <math.h>
@@ -60,15 +60,17 @@ static void die(const char *what, const char *name) {
   exit(1);
 }
 
-// Reads all of `name` (raw or .gz: gzread passes raw files through) from the first directory
-// holding it. Returns a malloc'd buffer and its size.
+// Reads all of `name` (raw or .gz: gzread passes raw files through) from the first directory of
+// $PEER_DATA_DIRS (colon-separated, as peer_data.py reads it) holding it, else from Debian's
+// /usr/share/datasets/fashion-mnist. Returns a malloc'd buffer and its size.
 static uint8_t *read_file(const char *name, size_t *size) {
-  const char *env = getenv("SOFTMAX_DATA_DIR");
-  const char *dirs[] = {env && *env ? env : "data", "/usr/share/datasets/fashion-mnist"};
-  char path[4096];
-  for (int d = 0; d < 2; d++) {
+  const char *env = getenv("PEER_DATA_DIRS");
+  char dirs[8192];
+  snprintf(dirs, sizeof dirs, "%s", env && *env ? env : "/usr/share/datasets/fashion-mnist");
+  char path[8400];
+  for (char *save = NULL, *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     for (int gz = 0; gz < 2; gz++) {
-      snprintf(path, sizeof path, "%s/%s%s", dirs[d], name, gz ? ".gz" : "");
+      snprintf(path, sizeof path, "%s/%s%s", dir, name, gz ? ".gz" : "");
       gzFile f = gzopen(path, "rb");
       if (!f) continue;
       size_t cap = 1 << 20, len = 0;
@@ -84,7 +86,7 @@ static uint8_t *read_file(const char *name, size_t *size) {
       return buf;
     }
   }
-  die("not found in the data directory or /usr/share/datasets/fashion-mnist", name);
+  die("not found in $PEER_DATA_DIRS or /usr/share/datasets/fashion-mnist", name);
   return NULL;
 }
 
