@@ -20,7 +20,7 @@ export { copyDataset, downloadDataset, type FetchOptions, type FileResult } from
 export type { DataEvent, DataEventHandler, FileOrigin } from "./data/events.js";
 export type { HttpOptions } from "./data/http-fetch.js";
 export { encodeIdx, type IdxArray, parseIdx } from "./data/idx.js";
-export { type Found, findLocalCopy } from "./data/local.js";
+export { type Found, findLocalCopy, presentDirectory } from "./data/local.js";
 export { dataDirFor, dataRoot, mirrorsFor, SYSTEM_DATA_DIR, SYSTEM_DATA_ROOT, systemDirFor } from "./data/locations.js";
 export { type LoadOptions, loadDataset, loadFashionMnist } from "./data/resolve.js";
 export * from "./errors.js";

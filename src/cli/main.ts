@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { InterruptedError, SoftmaxError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerCompletion } from "./completion.js";
+import { registerDatasets } from "./datasets.js";
 import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
@@ -36,6 +37,7 @@ Examples:
 Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
     );
   registerDownload(program);
+  registerDatasets(program);
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);

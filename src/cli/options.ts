@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BACKEND_NAMES, type BackendName, DEFAULT_BACKEND } from "../backend.js";
+import { DATASET_NAMES } from "../index.js";
 
 /** Parses an integer flag value that must be >= `min`. */
 export function integerAtLeast(min: number): (value: string) => number {
@@ -57,11 +58,18 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
 export interface DataOptions {
   dataDir?: string;
   offline?: boolean;
+  /** Absent unless given, so that a command can take the dataset from a model instead. */
+  dataset?: string;
 }
 
-/** `--data-dir` and `--offline`, taken by every command that reads the dataset. */
+/** `--dataset`, `--data-dir` and `--offline`, taken by every command that reads the dataset. */
 export function addDataOptions(command: Command): Command {
   return command
+    .addOption(
+      new Option("--dataset <name>", "which dataset (default: fashion-mnist, or the model's)")
+        .choices(DATASET_NAMES)
+        .argParser(oneOf(DATASET_NAMES)),
+    )
     .option(
       "--data-dir <dir>",
       "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",

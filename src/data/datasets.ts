@@ -117,7 +117,7 @@ export const MNIST: DatasetSpec = Object.freeze({
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
   ]),
   home: "http://yann.lecun.com/exdb/mnist/",
-  licence: "CC BY-SA 3.0 (as stated by its authors' page)",
+  licence: "CC BY-SA 3.0",
 });
 
 export const KMNIST: DatasetSpec = Object.freeze({

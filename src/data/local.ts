@@ -239,3 +239,30 @@ export async function ensureDirectory(dir: string, onEvent?: DataEventHandler): 
   }
   if (created !== undefined) onEvent?.({ type: "directory-created", path: dir });
 }
+
+/**
+ * Where `dataset`'s four files are present (raw or .gz) without reading or verifying them: the
+ * data directory, else the system directory, else null. For listings (`softmax datasets`);
+ * stat(2) only, so a FIFO named like a file cannot block it (it is simply not a file here).
+ */
+export async function presentDirectory(
+  dataset: DatasetSpec,
+  dirs: { dataDir: string; systemDir: string | null },
+): Promise<string | null> {
+  for (const dir of [dirs.dataDir, dirs.systemDir]) {
+    if (dir === null) continue;
+    const present = await Promise.all(
+      dataset.files.map(async (file) => (await isFile(rawPath(dir, file))) || (await isFile(gzPath(dir, file)))),
+    );
+    if (present.every(Boolean)) return dir;
+  }
+  return null;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
