@@ -72,28 +72,52 @@ export class WasmBackend implements Backend {
   /** Last barrier number both threads passed. */
   private barrier = 0;
   private workerFailure: string | null = null;
+  /** Resolves when the worker thread has exited (whenever that happens, even before close). */
+  private readonly workerExited: Promise<void>;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly memory: KernelMemory,
     module: CompiledModule,
     private readonly worker: Worker | null,
+    private workerReady: Promise<void> | null,
   ) {
     this.kernel = instantiateKernel(module, memory.memory);
+    workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
+    const exited = new Promise<void>((resolve) => worker?.once("exit", () => resolve()));
+    this.workerExited = exited;
+  }
+
+  /**
+   * A backend on `threads` threads (1 or 2; more are capped at 2, the split is in halves). The
+   * kernel is compiled once and shared with the worker thread; the worker starts in the
+   * background and is waited for at the first epoch or evaluation, so creating the backend
+   * before loading the data overlaps the two.
+   */
+  static async create(options: WasmBackendOptions): Promise<WasmBackend> {
+    const module = compileKernel();
+    const memory = new KernelMemory();
+    const started = options.threads >= 2 ? startWorker(module, memory.memory, COMMAND_SPIN) : null;
+    return new WasmBackend(memory, module, started?.worker ?? null, started?.ready ?? null);
+  }
+
+  /** Resolves once the worker thread (if any) is ready; from then on its failures are recorded for checkWorker. */
+  private async waitForWorker(): Promise<void> {
+    if (this.workerReady === null) return;
+    try {
+      await this.workerReady;
+    } catch (error) {
+      this.closed = true;
+      throw error;
+    }
+    this.workerReady = null;
     this.worker?.on("message", (message: unknown) => {
       this.workerFailure = String(message);
     });
     this.worker?.on("error", (error: Error) => {
       this.workerFailure = error.message;
     });
-  }
-
-  /** A backend on `threads` threads (1 or 2; more are capped at 2, the split is in halves). */
-  static async create(options: WasmBackendOptions): Promise<WasmBackend> {
-    const module = compileKernel();
-    const memory = new KernelMemory();
-    const worker = options.threads >= 2 ? await startWorker(module, memory.memory, COMMAND_SPIN) : null;
-    return new WasmBackend(memory, module, worker);
   }
 
   /** Threads doing the work: 1 or 2. */
@@ -146,6 +170,7 @@ export class WasmBackend implements Backend {
       biasSumValues: average === undefined ? 0 : NUM_CLASSES,
     });
     if (!one) {
+      await this.waitForWorker();
       this.memory.writeArgs(L.args[1], options, {
         ...common,
         x: L.x[1],
@@ -262,6 +287,7 @@ export class WasmBackend implements Backend {
   async countCorrect(params: Params, set: ImageSet): Promise<number> {
     this.checkOpen();
     if (set.count === 0) return 0;
+    await this.waitForWorker();
     const resident = this.forwardAll(params, set);
     const L = this.memory.layout;
     return this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, 0);
@@ -270,6 +296,7 @@ export class WasmBackend implements Backend {
   async predictLabels(params: Params, set: ImageSet): Promise<Uint8Array> {
     this.checkOpen();
     if (set.count === 0) return new Uint8Array(0);
+    await this.waitForWorker();
     const resident = this.forwardAll(params, set);
     const L = this.memory.layout;
     this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, L.predicted);
@@ -305,17 +332,21 @@ export class WasmBackend implements Backend {
     return resident;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Stops the worker thread (also after a failure) and releases the memory; later calls wait for the same. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     this.memory.clear();
     if (this.worker !== null) {
       const worker = this.worker;
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.ref(); // keep the event loop alive until the exit event arrives
       if (Atomics.load(this.memory.control(), Control.failed) === 1) await worker.terminate();
       else this.post(this.memory.control(), Command.exit);
-      await exited;
+      await this.workerExited;
     }
     await this.fallback.close();
   }

@@ -73,8 +73,20 @@ export function workerLoop(data: WorkerData, post: (message: string) => void): v
   }
 }
 
-/** Starts the worker thread on the kernel `module` and `memory`; resolves once its kernel is instantiated. */
-export async function startWorker(module: CompiledModule, memory: SharedMemory, spin: number): Promise<Worker> {
+/** A worker thread being started, and the promise that it is ready. */
+export interface StartedWorker {
+  readonly worker: Worker;
+  /** Resolves once the worker's kernel is instantiated and it waits for commands; rejects if it failed to start. */
+  readonly ready: Promise<void>;
+}
+
+/**
+ * Starts the worker thread on the kernel `module` (compiled once, shared: posting a
+ * WebAssembly.Module hands over the compiled code) and `memory`. Returns at once, so the caller
+ * can go on (copy the data into the memory) while the thread starts; commands posted before it
+ * is ready wait in the control words.
+ */
+export function startWorker(module: CompiledModule, memory: SharedMemory, spin: number): StartedWorker {
   const data: WorkerData = {
     module,
     memory,
@@ -91,14 +103,20 @@ const { workerData, parentPort } = require("node:worker_threads");
 (${workerLoop.toString()})(workerData, (m) => parentPort.postMessage(m));
 `;
   const worker = new Worker(source, { eval: true, workerData: data });
-  await new Promise<void>((resolve, reject) => {
-    worker.once("message", (message: unknown) =>
-      message === "ready" ? resolve() : reject(new Error(`wasm worker: ${String(message)}`)),
-    );
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`wasm worker exited with status ${code} before starting`)));
+  const ready = new Promise<void>((resolve, reject) => {
+    const onMessage = (message: unknown) =>
+      settle(message === "ready" ? null : new Error(`wasm worker: ${String(message)}`));
+    const onExit = (code: number) => settle(new Error(`wasm worker exited with status ${code} before starting`));
+    const settle = (error: Error | null) => {
+      worker.off("message", onMessage).off("error", settle).off("exit", onExit);
+      if (error === null) {
+        worker.unref(); // an idle worker does not keep the process alive
+        resolve();
+      } else {
+        reject(error);
+      }
+    };
+    worker.on("message", onMessage).on("error", settle).on("exit", onExit);
   });
-  worker.removeAllListeners();
-  worker.unref();
-  return worker;
+  return { worker, ready };
 }

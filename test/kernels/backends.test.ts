@@ -261,6 +261,19 @@ describe("wasm on 1 thread and on 2 threads", () => {
     expect(await two.countCorrect(q, big)).toBe(await one.countCorrect(p, big));
   });
 
+  it("starts the worker in the background: closes cleanly before any use, and a first epoch waits for it", async () => {
+    const unused = await WasmBackend.create({ threads: 2 });
+    await unused.close(); // the exit command waits in the control words until the worker reads it
+    await unused.close();
+    const fresh = await open(() => WasmBackend.create({ threads: 2 }));
+    const reference = await open(async () => new ReferenceBackend());
+    const p = randomParams(3, 0.01);
+    const q = copyParams(p);
+    const a = await fresh.trainEpoch(p, train, order, 64, crossEntropy);
+    const b = await reference.trainEpoch(q, train, order, 64, crossEntropy);
+    expectClose("epoch loss", [a.lossSum], [b.lossSum], { rel: 1e-5 });
+  });
+
   it("copies a set again when its bytes changed in place", async () => {
     const wasm = await open(() => WasmBackend.create({ threads: 1 }));
     const reference = await open(async () => new ReferenceBackend());
