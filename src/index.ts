@@ -61,7 +61,13 @@ export {
   showImages,
 } from "./pictures/grid.js";
 export { renderConfusionHeatmap } from "./pictures/heatmap.js";
-export { renderTrainingCurves } from "./pictures/plot.js";
+export {
+  type CurvesOptions,
+  type EpochPoint,
+  type RunCurves,
+  renderComparisonCurves,
+  renderTrainingCurves,
+} from "./pictures/plot.js";
 export { type PredictionCell, predictionItem, renderPredictions } from "./pictures/predictions.js";
 export { renderWeightTemplates } from "./pictures/weights.js";
 export { Accumulator } from "./train/accumulator.js";
