@@ -1,7 +1,8 @@
-// The confusion heatmap: decode the picture and check that cells are shaded by their row's fraction,
+// The confusion heatmap: decode the picture and check that cells are shaded by their row's fraction
+// (the diagonal in blues, the confusions in oranges relative to the largest one),
 // that counts and class names are drawn, and that nested and flat matrices give the same bytes.
 import { describe, expect, it } from "vitest";
-import { blues, renderConfusionHeatmap } from "../../src/pictures/heatmap.js";
+import { blues, oranges, renderConfusionHeatmap } from "../../src/pictures/heatmap.js";
 import { CLASS_NAMES } from "../helpers/pictures-cli.js";
 import { decodeRgba } from "../helpers/raw-png.js";
 
@@ -28,16 +29,47 @@ function count(decoded: ReturnType<typeof decodeRgba>, color: readonly number[])
 }
 
 describe("renderConfusionHeatmap", () => {
-  it("shades every cell by its fraction of the row, diagonal darkest", () => {
+  it("shades the diagonal by its fraction of the row, and the confusions relative to the largest one", () => {
     const decoded = decodeRgba(renderConfusionHeatmap(matrix(), CLASSES, { scale: 1 }));
     // Cells are 36×20 at scale 1; the counts' ink takes some of each cell's pixels.
     expect(count(decoded, blues(0.8))).toBeGreaterThan(10 * 500);
-    expect(count(decoded, blues(0.15))).toBeGreaterThan(10 * 500);
-    expect(count(decoded, blues(0.05))).toBeGreaterThan(10 * 500);
-    expect(count(decoded, blues(0))).toBeGreaterThan(70 * 500);
+    // 150 of 1000 is the largest confusion: the darkest orange; 50 of 1000 a third of it.
+    expect(count(decoded, oranges(1))).toBeGreaterThan(10 * 500);
+    expect(count(decoded, oranges(50 / 150))).toBeGreaterThan(10 * 500);
+    expect(count(decoded, oranges(0))).toBeGreaterThan(70 * 500);
     const [r8] = blues(0.8);
     const [r1] = blues(0.15);
     expect(r8).toBeLessThan(r1);
+  });
+
+  it("makes the big confusions stand out next to a diagonal of 0.9 (Pullover → Coat)", () => {
+    const rows = CLASSES.map((_, i) => CLASSES.map((_, j) => (i === j ? 900 : 0)));
+    rows[2]![2] = 843;
+    rows[2]![4] = 143; // Pullover → Coat
+    rows[6]![0] = 14;
+    const decoded = decodeRgba(renderConfusionHeatmap(rows, CLASSES, { scale: 1 }));
+    // On the diagonal's scale 143/986 would be a pale blue; on its own scale it is the darkest orange.
+    expect(count(decoded, oranges(1))).toBeGreaterThan(500);
+    expect(count(decoded, oranges(14 / 914 / (143 / 986)))).toBeGreaterThan(500);
+    const [red, green, blue] = oranges(1);
+    expect(red + green + blue).toBeLessThan(3 * 128);
+  });
+
+  it("draws a key naming the largest confusion under the matrix", () => {
+    const keyed = decodeRgba(renderConfusionHeatmap(matrix(), CLASSES, { scale: 1 }));
+    // Swatches of both ramps at the bottom left, below the "predicted" axis title.
+    const bottom = keyed.height - 8 - 2 * 10;
+    let blue = 0;
+    let orange = 0;
+    for (let y = bottom; y < keyed.height; y++) {
+      for (let x = 0; x < 40; x++) {
+        const [r, , b] = keyed.at(x, y);
+        if (b > r + 40) blue++;
+        if (r > b + 40) orange++;
+      }
+    }
+    expect(blue).toBeGreaterThan(50);
+    expect(orange).toBeGreaterThan(50);
   });
 
   it("writes counts in the cells (white on dark cells) and names classes on both axes", () => {
