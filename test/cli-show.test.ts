@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveModel } from "../src/model-file/model-file.js";
 import { DEFAULT_SCALE, gridPictureOrigin, gridSize, itemPicture } from "../src/pictures/grid.js";
-import { diverging } from "../src/pictures/weights.js";
+import { diverging, WEIGHT_KEY } from "../src/pictures/weights.js";
 import { besidesDataNotices } from "./helpers/cli.js";
 import { assertBuilt, CLASS_NAMES, readRealIdx, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 import { decodeRgba } from "./helpers/raw-png.js";
@@ -40,7 +40,7 @@ describe("softmax show --weights", () => {
     expect(result.stdout).toBe("weights.png\n");
     const decoded = decodeRgba(readFileSync(join(dir, "weights.png")));
     const layout = items(CLASS_NAMES);
-    expect([decoded.width, decoded.height]).toEqual(Object.values(gridSize(layout)));
+    expect([decoded.width, decoded.height]).toEqual(Object.values(gridSize(layout, { key: WEIGHT_KEY })));
     for (const c of [0, 5, 9]) {
       const origin = gridPictureOrigin(layout, c);
       // Each template is scaled by its own largest |w| (1): the top half shows (c+1)/10, the bottom −1.
@@ -65,7 +65,7 @@ describe("softmax show --weights", () => {
       bytes: readFileSync(join(dir, "w.png")).length,
     });
     expect([decoded.width, decoded.height]).toEqual(
-      Object.values(gridSize(items(CLASS_NAMES), { columns: 5, scale: 2 })),
+      Object.values(gridSize(items(CLASS_NAMES), { columns: 5, scale: 2, key: WEIGHT_KEY })),
     );
   });
 

@@ -158,6 +158,14 @@ export function textHeight(lines: number, scale = 1): number {
   return lines === 0 ? 0 : (lines * GLYPH_HEIGHT - 1) * scale;
 }
 
+/** Shortens `text` to at most `maxCharacters` by cutting its end ("a-long-na.."), so that its start stays. */
+export function truncateEnd(text: string, maxCharacters: number): string {
+  const characters = [...text];
+  if (characters.length <= maxCharacters) return text;
+  if (maxCharacters <= 2) return characters.slice(0, maxCharacters).join("");
+  return `${characters.slice(0, maxCharacters - 2).join("")}..`;
+}
+
 /** Shortens `text` to at most `maxCharacters` by cutting its middle, so that a file's start and extension stay. */
 export function truncateMiddle(text: string, maxCharacters: number): string {
   const characters = [...text];

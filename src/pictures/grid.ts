@@ -2,9 +2,9 @@
 // The layout (columns, cell size, title truncation) is computed once and shared by the drawing, the size
 // check callers make before drawing, and the origin of each cell. Pure: returns PNG bytes, writes nothing.
 import { IMAGE_SIDE, NUM_INPUTS } from "../types.js";
-import { Canvas, type Color, drawTextCentered, TEXT_COLOR } from "./canvas.js";
+import { Canvas, type Color, drawText, drawTextCentered, TEXT_COLOR } from "./canvas.js";
 import { encodePng } from "./encode-png.js";
-import { GLYPH_HEIGHT, GLYPH_WIDTH, textWidth, truncateMiddle } from "./font.js";
+import { GLYPH_HEIGHT, GLYPH_WIDTH, textWidth, truncateEnd, truncateMiddle } from "./font.js";
 
 /** A small picture placed in a grid cell: grayscale (1 channel) or RGB (3 channels), bytes row-major. */
 export interface Picture {
@@ -32,6 +32,8 @@ export function inputPicture(values: Float32Array): Picture {
 export interface TitleLine {
   readonly text: string;
   readonly color?: Color;
+  /** Where a title too long for its cell is cut: in the middle (default) or at the end. */
+  readonly shorten?: "middle" | "end";
 }
 
 export interface GridItem {
@@ -40,11 +42,20 @@ export interface GridItem {
   readonly title: readonly TitleLine[];
 }
 
+/** A line of the key under a grid: colour swatches (e.g. a colour map's stops), then text. */
+export interface KeyLine {
+  readonly text: string;
+  readonly color?: Color;
+  readonly swatches?: readonly Color[];
+}
+
 export interface GridOptions {
   /** Cells per row; default: all in one row up to 10, otherwise rows as even as possible (18 → 2 rows of 9). */
   readonly columns?: number;
   /** Integer upscaling of each picture (nearest neighbour); default 3. */
   readonly scale?: number;
+  /** Lines under the grid saying what the titles or colours mean. */
+  readonly key?: readonly KeyLine[];
 }
 
 export const DEFAULT_SCALE = 3;
@@ -74,11 +85,15 @@ interface GridLayout {
   readonly cellWidth: number;
   readonly cellHeight: number;
   readonly pictureHeight: number;
+  /** Where the key starts, under the cells. */
+  readonly keyTop: number;
   readonly size: { width: number; height: number };
 }
 
 const CELL_MARGIN = 4;
 const TITLE_GAP = 3;
+/** A key swatch's side at text scale 1. */
+const SWATCH = 8;
 /** Titles are cut to this many characters, or to the picture width when that is wider. */
 const MIN_TITLE_CHARACTERS = 12;
 
@@ -103,13 +118,16 @@ function gridLayout(items: readonly GridItem[], options: GridOptions): GridLayou
   let titleWidth = 0;
   for (const item of items) {
     for (const line of item.title) {
-      titleWidth = Math.max(titleWidth, textWidth(truncateMiddle(line.text, maxCharacters), textScale));
+      titleWidth = Math.max(titleWidth, textWidth(shorten(line, maxCharacters), textScale));
     }
   }
   const cellWidth = Math.max(pictureWidth, titleWidth) + 2 * CELL_MARGIN;
   const titleHeight = lines === 0 ? 0 : TITLE_GAP + lines * GLYPH_HEIGHT * textScale;
   const cellHeight = CELL_MARGIN + pictureHeight + titleHeight + CELL_MARGIN;
   const rows = Math.max(1, Math.ceil(items.length / columns));
+  const key = options.key ?? [];
+  const keyWidth = Math.max(0, ...key.map((line) => keyLineWidth(line, textScale))) + 2 * CELL_MARGIN;
+  const keyHeight = key.length === 0 ? 0 : TITLE_GAP + key.length * GLYPH_HEIGHT * textScale + CELL_MARGIN;
   return {
     columns,
     scale,
@@ -118,7 +136,8 @@ function gridLayout(items: readonly GridItem[], options: GridOptions): GridLayou
     cellWidth,
     cellHeight,
     pictureHeight,
-    size: { width: columns * cellWidth, height: rows * cellHeight },
+    keyTop: rows * cellHeight,
+    size: { width: Math.max(columns * cellWidth, keyWidth), height: rows * cellHeight + keyHeight },
   };
 }
 
@@ -150,12 +169,34 @@ export function renderImageGrid(items: readonly GridItem[], options: GridOptions
     const cellLeft = (index % layout.columns) * layout.cellWidth;
     let y = origin.y + layout.pictureHeight + TITLE_GAP;
     for (const line of item.title) {
-      const text = truncateMiddle(line.text, layout.maxCharacters);
+      const text = shorten(line, layout.maxCharacters);
       drawTextCentered(canvas, text, cellLeft + layout.cellWidth / 2, y, line.color ?? TEXT_COLOR, layout.textScale);
       y += GLYPH_HEIGHT * layout.textScale;
     }
   });
+  (options.key ?? []).forEach((line, i) => {
+    const y = layout.keyTop + TITLE_GAP + i * GLYPH_HEIGHT * layout.textScale;
+    drawKeyLine(canvas, line, CELL_MARGIN, y, layout.textScale);
+  });
   return encodePng(canvas);
+}
+
+function shorten(line: TitleLine, maxCharacters: number): string {
+  return line.shorten === "end" ? truncateEnd(line.text, maxCharacters) : truncateMiddle(line.text, maxCharacters);
+}
+
+function keyLineWidth(line: KeyLine, textScale: number): number {
+  const swatches = line.swatches?.length ?? 0;
+  return (swatches === 0 ? 0 : (swatches * SWATCH + 4) * textScale) + textWidth(line.text, textScale);
+}
+
+function drawKeyLine(canvas: Canvas, line: KeyLine, x: number, y: number, textScale: number): void {
+  const swatches = line.swatches ?? [];
+  swatches.forEach((color, i) => {
+    canvas.fillRect(x + i * SWATCH * textScale, y + textScale, SWATCH * textScale, (SWATCH - 1) * textScale, color);
+  });
+  const textX = x + (swatches.length === 0 ? 0 : (swatches.length * SWATCH + 4) * textScale);
+  drawText(canvas, line.text, textX, y, line.color ?? TEXT_COLOR, textScale);
 }
 
 function drawPicture(canvas: Canvas, picture: Picture, x: number, y: number, scale: number): void {

@@ -1,8 +1,8 @@
 // The learned weights of a linear classifier as pictures (d2l §3.6): each row of W (10, 784) as a 28×28
 // template in a diverging colour map. Pure: returns pictures or PNG bytes.
 import { IMAGE_SIDE, NUM_INPUTS } from "../types.js";
-import type { Color } from "./canvas.js";
-import { type GridOptions, type Picture, renderImageGrid } from "./grid.js";
+import { type Color, MUTED_COLOR } from "./canvas.js";
+import { type GridOptions, type KeyLine, type Picture, renderImageGrid } from "./grid.js";
 
 /**
  * The ten rows of W (10, 784) as 28×28 templates in a diverging colour map: blue for negative weights,
@@ -50,6 +50,14 @@ export function renderWeightTemplates(
   const pictures = weightPictures(weight, classes.length);
   return renderImageGrid(
     pictures.map((picture, c) => ({ picture, title: [{ text: classes[c] ?? String(c) }] })),
-    options,
+    { ...options, key: WEIGHT_KEY },
   );
 }
+
+// After diverging() and its colours, which it calls while the module loads.
+/** What the colours of the templates mean, under the grid. */
+export const WEIGHT_KEY: readonly KeyLine[] = [
+  { text: "red: a bright pixel there raises the class's score", swatches: [diverging(0.5), diverging(1)] },
+  { text: "blue: it lowers the score; white: no effect", swatches: [diverging(-0.5), diverging(-1)] },
+  { text: "(each template scaled by its own largest |w|)", color: MUTED_COLOR },
+];

@@ -11,6 +11,7 @@ import {
   INK_WIDTH,
   textHeight,
   textWidth,
+  truncateEnd,
   truncateMiddle,
 } from "../../src/pictures/font.js";
 
@@ -87,5 +88,13 @@ describe("font", () => {
   ])("truncateMiddle(%j, %i) = %j", (text, max, expected) => {
     expect(truncateMiddle(text, max)).toBe(expected);
     expect([...truncateMiddle(text, max)].length).toBeLessThanOrEqual(max);
+  });
+
+  it.each([
+    ["shirt.png", 12, "shirt.png"],
+    ["a-very-long-photo-name.png", 12, "a-very-lon.."],
+    ["abcdef", 2, "ab"],
+  ])("truncateEnd(%j, %i) = %j", (text, max, expected) => {
+    expect(truncateEnd(text, max)).toBe(expected);
   });
 });

@@ -43,7 +43,7 @@ describe("renderConfusionHeatmap", () => {
   });
 
   it("makes the big confusions stand out next to a diagonal of 0.9 (Pullover → Coat)", () => {
-    const rows = CLASSES.map((_, i) => CLASSES.map((_, j) => (i === j ? 900 : 0)));
+    const rows: number[][] = CLASSES.map((_, i) => CLASSES.map((_, j) => (i === j ? 900 : 0)));
     rows[2]![2] = 843;
     rows[2]![4] = 143; // Pullover → Coat
     rows[6]![0] = 14;

@@ -1,7 +1,7 @@
 // The weight templates: each row of W in the diverging colour map, scaled by its largest |w|.
 import { describe, expect, it } from "vitest";
-import { gridPictureOrigin, itemPicture } from "../../src/pictures/grid.js";
-import { diverging, renderWeightTemplates } from "../../src/pictures/weights.js";
+import { gridPictureOrigin, gridSize, itemPicture } from "../../src/pictures/grid.js";
+import { diverging, renderWeightTemplates, WEIGHT_KEY } from "../../src/pictures/weights.js";
 import { decodeRgba } from "../helpers/raw-png.js";
 
 describe("renderWeightTemplates", () => {
@@ -27,6 +27,20 @@ describe("renderWeightTemplates", () => {
     expect(r).toBeGreaterThan(b);
     const [r2, , b2] = diverging(-1);
     expect(b2).toBeGreaterThan(r2);
+  });
+
+  it("says under the grid what red and blue mean, with swatches of both", () => {
+    const weight = new Float32Array(10 * 784).fill(0);
+    const items = classes.map((name) => ({ picture: itemPicture(new Uint8Array(784)), title: [{ text: name }] }));
+    const decoded = decodeRgba(renderWeightTemplates(weight, classes, { scale: 2 }));
+    const gridBottom = gridSize(items, { scale: 2 }).height;
+    expect(decoded.height).toBe(gridSize(items, { scale: 2, key: WEIGHT_KEY }).height);
+    expect(WEIGHT_KEY.map((line) => line.text).join(" ")).toMatch(/red: .*raises.*blue: .*lowers/);
+    const seen = new Set<string>();
+    for (let y = gridBottom; y < decoded.height; y++) {
+      for (let x = 0; x < 40; x++) seen.add(decoded.at(x, y).join(","));
+    }
+    for (const value of [1, -1]) expect(seen.has(diverging(value).join(","))).toBe(true);
   });
 
   it("rejects a weight of the wrong size", () => {
