@@ -50,6 +50,7 @@ export {
 export { checkWritable, loadModel, saveModel } from "./model-file/model-file.js";
 export { decodeSafetensors, encodeSafetensors } from "./model-file/safetensors.js";
 export { MAX_CANVAS_PIXELS } from "./pictures/canvas.js";
+export { picturePathProblem } from "./pictures/encode-png.js";
 export {
   DEFAULT_SCALE,
   type GridItem,

@@ -9,7 +9,7 @@ import { NUM_CLASSES } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addBackendOptions, addDataOptions, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
-import { writePicture } from "./pictures.js";
+import { picturePath, writePicture } from "./pictures.js";
 
 interface EvaluateFlags extends DataOptions, BackendFlags {
   model: string;
@@ -23,7 +23,7 @@ export function registerEvaluate(program: Command): void {
     .description("Evaluate a saved model on the Fashion-MNIST test set: accuracy, per class, confusion matrix.")
     .option("--model <file>", "model file saved by `softmax train`", "model.safetensors")
     .option("--json", "print one NDJSON `evaluation` object instead of tables")
-    .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)");
+    .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)", picturePath);
   addBackendOptions(command, "what computes the predictions (the same as train's gives the same accuracy)");
   addDataOptions(command);
   command.addHelpText(

@@ -1,6 +1,6 @@
 // What the picture-writing commands share: the --scale and --cols flags, writing a rendered PNG
-// atomically and reporting it, and the class names a model file records. Formatting and I/O only;
-// rendering lives in src/io/png.ts.
+// atomically and reporting it, the check of a picture's file name, and the class names a model file
+// records. Formatting and I/O only; rendering lives in src/pictures/.
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { CLASSES } from "../data/datasets.js";
@@ -11,6 +11,7 @@ import {
   type GridOptions,
   gridSize,
   MAX_CANVAS_PIXELS,
+  picturePathProblem,
   writeFileAtomic,
 } from "../index.js";
 import { NUM_CLASSES } from "../types.js";
@@ -27,6 +28,13 @@ export function parseScale(value: string): number {
     throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_SCALE}.`);
   }
   return n;
+}
+
+/** Parses the path of a picture flag (--out, --plot, --confusion): a .png name or none (a device); exit 2 otherwise. */
+export function picturePath(value: string): string {
+  const problem = picturePathProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }
 
 /** --scale and --cols, shared by predict and show. */

@@ -25,6 +25,7 @@ import {
   checkGridSize,
   classNamesOf,
   givenOnCommandLine,
+  picturePath,
   writePicture,
 } from "./pictures.js";
 
@@ -66,7 +67,11 @@ export function registerPredict(program: Command): void {
     .option("--n <count>", "how many dataset images", integerAtLeast(1), 6)
     .option("--offset <index>", "index of the first dataset image", integerAtLeast(0), 0)
     .option("--split <split>", "dataset split: test or train", oneOf<SplitName>(["test", "train"]), "test")
-    .option("--out <file.png>", "also draw the images titled true over predicted class (wrong ones in red)")
+    .option(
+      "--out <file.png>",
+      "also draw the images titled true over predicted class (wrong ones in red)",
+      picturePath,
+    )
     .option("--invert", "own images: always invert (for dark items on a light background)")
     .option("--no-invert", "own images: never invert (default: invert when the border is lighter than the centre)")
     .option("--json", "print NDJSON `prediction` events (with the top 3 classes) instead of TSV");

@@ -14,6 +14,7 @@ import {
   checkGridSize,
   classNamesOf,
   givenOnCommandLine,
+  picturePath,
   writePicture,
 } from "./pictures.js";
 
@@ -35,7 +36,7 @@ export function registerShow(program: Command): void {
     .option("--n <count>", "how many images", integerAtLeast(1), 18)
     .option("--offset <index>", "index of the first image", integerAtLeast(0), 0)
     .option("--split <split>", "dataset split: train or test", oneOf<SplitName>(["train", "test"]), "train")
-    .option("--out <file.png>", "PNG to write (default: samples.png, or weights.png with --weights)")
+    .option("--out <file.png>", "PNG to write (default: samples.png, or weights.png with --weights)", picturePath)
     .option("--weights <model>", "draw the ten rows of the model's W as 28×28 templates (red +, blue −)")
     .option("--json", "report the file written as an NDJSON `file` event");
   addGridOptions(command);

@@ -20,7 +20,7 @@ import {
   oneOf,
 } from "./options.js";
 import { Output, type Progress } from "./output.js";
-import { writePicture } from "./pictures.js";
+import { picturePath, writePicture } from "./pictures.js";
 
 /** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (README, "Training and evaluating"). */
 export const DEFAULT_AVERAGE = 1;
@@ -89,6 +89,7 @@ export function registerTrain(program: Command): void {
     .option(
       "--plot <file>",
       "draw train loss, train acc and test acc per epoch to this PNG, rewritten after every epoch",
+      picturePath,
     )
     .option("--json", "print NDJSON events (epoch, then done) instead of lines")
     .option("--quiet", "no progress bar or log lines on stderr");

@@ -1,5 +1,6 @@
-// PNG encoding of a canvas with pngjs: the one place pictures become bytes. Pure (same canvas, same
-// bytes); writing the file is the caller's job.
+// PNG encoding of a canvas with pngjs: the one place pictures become bytes, and the check that a
+// path is a fit name for them. Pure (same canvas, same bytes); writing the file is the caller's job.
+import { extname } from "node:path";
 import { PNG } from "pngjs";
 import type { Canvas } from "./canvas.js";
 
@@ -9,4 +10,16 @@ export function encodePng(canvas: Canvas): Uint8Array {
   png.data = Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength);
   const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 9 });
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Why `path` is no place for a picture, or undefined when it is: the bytes are PNG, so a name ending in
+ * another extension (p.jpg) would mislead every viewer. A path without an extension is fine: a device
+ * such as /dev/stdout, or a pipe.
+ */
+export function picturePathProblem(path: string): string | undefined {
+  if (path === "") return "the file name is empty";
+  const extension = extname(path);
+  if (extension === "" || extension.toLowerCase() === ".png") return undefined;
+  return `${path} ends in ${extension}, but pictures are written as PNG (name it ${path.slice(0, -extension.length)}.png)`;
 }
