@@ -11,8 +11,9 @@ const { values } = parseArgs({
   options: { backend: { type: "string", default: "wasm" }, threads: { type: "string" } },
 });
 const dist = new URL("../dist/", import.meta.url);
-const { createBackend, initParams, loadDataset, train } = await import(new URL("index.js", dist).href);
-const { DEFAULT_AVERAGE } = await import(new URL("cli/train.js", dist).href);
+const { createBackend, DEFAULT_HYPERPARAMETERS, initParams, loadDataset, train } = await import(
+  new URL("index.js", dist).href
+);
 
 const threads = values.threads === undefined ? Math.min(2, availableParallelism()) : Number(values.threads);
 const loadStarted = performance.now();
@@ -35,7 +36,7 @@ try {
       loss: "cross-entropy",
       seed: 0,
       schedule: "constant",
-      average: DEFAULT_AVERAGE, // as `softmax train` does: the last epoch runs step by step
+      average: DEFAULT_HYPERPARAMETERS.average, // as `softmax train` does: the last epoch runs step by step
     },
     { onEpoch: (report) => epochSeconds.push(report.seconds) },
   );

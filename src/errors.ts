@@ -64,5 +64,13 @@ export class DivergenceError extends SoftmaxError {
   }
 }
 
-/** The user pressed Ctrl-C; work done so far has been saved (exit status 130). */
-export class InterruptedError extends SoftmaxError {}
+export type InterruptSignal = "SIGINT" | "SIGTERM";
+
+/** Ctrl-C (SIGINT) or SIGTERM stopped the work; what was done so far has been saved (exit status 130 or 143). */
+export class InterruptedError extends SoftmaxError {
+  readonly signal: InterruptSignal;
+  constructor(message: string, details: ErrorDetails & { signal?: InterruptSignal } = {}) {
+    super(message, details);
+    this.signal = details.signal ?? "SIGINT";
+  }
+}

@@ -1,8 +1,9 @@
 // The library API of softmax: what the CLI uses, for programs that want to load Fashion-MNIST, train
 // softmax regression, save and load models, and draw the pictures without going through the CLI.
-// Re-exports only; nothing is defined here.
+// The CLI (src/cli/) imports the library only from here, as a user's program would; if it needs
+// something this file lacks, the API is missing it. Re-exports only; nothing is defined here.
 
-export { BACKEND_NAMES, type BackendName, createBackend, DEFAULT_BACKEND } from "./backend.js";
+export { BACKEND_NAMES, type BackendName, type BackendOptions, createBackend, DEFAULT_BACKEND } from "./backend.js";
 export {
   CLASSES,
   DATASET_NAMES,
@@ -27,6 +28,7 @@ export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
 export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
+export { scalePixels } from "./model/batch.js";
 export {
   GRADIENT_CHECK_LOSSES,
   GRADIENT_CHECK_TOLERANCE,
@@ -72,8 +74,36 @@ export {
 export { type PredictionCell, predictionItem, renderPredictions } from "./pictures/predictions.js";
 export { renderWeightTemplates } from "./pictures/weights.js";
 export { Accumulator } from "./train/accumulator.js";
+export { type Resumed, resumeTraining, saveTrainedModel } from "./train/checkpoint.js";
 export { type Evaluation, evaluateModel } from "./train/evaluate.js";
-export { evaluateAccuracy, type TrainOptions, type TrainResult, train, trainEpoch } from "./train/loop.js";
+export {
+  choiceValue,
+  DEFAULT_HYPERPARAMETERS,
+  HYPERPARAMETER_NAMES,
+  HYPERPARAMETERS,
+  type Hyperparameter,
+  type HyperparameterName,
+  type Hyperparameters,
+  hyperparameter,
+  integerValue,
+  type NumberBounds,
+  numberValue,
+  resolveHyperparameters,
+  type ValueKind,
+} from "./train/hyperparameters.js";
+export {
+  type EpochReport,
+  epochOrder,
+  evaluateAccuracy,
+  type TrainCallbacks,
+  type TrainOptions,
+  type TrainResult,
+  train,
+  trainEpoch,
+} from "./train/loop.js";
+export { readTrainingRecord, type SavedRecord, type TrainingRecord, trainingMetadata } from "./train/metadata.js";
 export { accuracy, confusionMatrix, mostConfused, perClassAccuracy } from "./train/metrics.js";
+export { type Prediction, predict } from "./train/predict.js";
+export { learningRate, SCHEDULE_NAMES, type ScheduleName } from "./train/schedule.js";
 export * from "./types.js";
 export { VERSION } from "./version.js";

@@ -1,5 +1,6 @@
 // Shared types of the library: the dataset, the model parameters, training options and events.
-// Types only; no behaviour lives here.
+// Types and the constants that define them only; no behaviour lives here.
+import type { Hyperparameters } from "./train/hyperparameters.js";
 
 /** Fashion-MNIST images are 28×28 single-channel bytes. */
 export const IMAGE_SIDE = 28;
@@ -35,16 +36,17 @@ export interface Params {
   readonly bias: Float32Array;
 }
 
-export type LossName = "cross-entropy" | "mse" | "hinge";
+/** The losses a backend can train with (`--loss`); the one list every check and help text uses. */
+export const LOSS_NAMES = ["cross-entropy", "mse", "hinge"] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
 
-/** Hyperparameters of one SGD step; identical for every backend. */
-export interface StepOptions {
-  readonly lr: number;
-  readonly weightDecay: number;
-  /** ε of label smoothing: targets are (1−ε)·onehot + ε/10 (cross-entropy and mse; hinge has no targets and ignores it). */
-  readonly labelSmoothing: number;
-  readonly loss: LossName;
-}
+/**
+ * What one SGD step needs, identical for every backend: this epoch's learning rate (the schedule
+ * applied to --lr) and the hyperparameters of the step (src/train/hyperparameters.ts). weightDecay
+ * is λ of the L2 term; labelSmoothing is ε, targets (1−ε)·onehot + ε/10 (cross-entropy and mse;
+ * hinge has no targets and ignores it).
+ */
+export type StepOptions = { readonly lr: number } & Pick<Hyperparameters, "weightDecay" | "labelSmoothing" | "loss">;
 
 /** What one step reports to the caller (for progress and for comparing backends step by step). */
 export interface StepReport {

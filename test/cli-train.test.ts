@@ -53,7 +53,7 @@ describe.concurrent("softmax train: usage errors (exit 2, one line naming the fl
     [["--weight-decay", "-0.001"], "--weight-decay"],
     [["--label-smoothing", "1"], "--label-smoothing"],
     [["--label-smoothing", "-0.1"], "--label-smoothing"],
-    [["--loss", "hinge"], "--loss"],
+    [["--loss", "squared"], "--loss"],
     [["--schedule", "step"], "--schedule"],
     [["--average", "-1"], "--average"],
     [["--backend", "gpu"], "--backend"],

@@ -2,10 +2,14 @@
 // accuracy of each class, the confusion matrix and the most confused pairs (or one NDJSON
 // `evaluation` object with --json). Formatting only; the numbers come from train/evaluate.ts.
 import type { Command } from "commander";
-import { createBackend } from "../backend.js";
-import { loadModel, renderConfusionHeatmap } from "../index.js";
-import { type Evaluation, evaluateModel } from "../train/evaluate.js";
-import { NUM_CLASSES } from "../types.js";
+import {
+  createBackend,
+  type Evaluation,
+  evaluateModel,
+  loadModel,
+  NUM_CLASSES,
+  renderConfusionHeatmap,
+} from "../index.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addBackendOptions, addDataOptions, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";

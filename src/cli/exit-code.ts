@@ -7,4 +7,6 @@ export enum ExitCode {
   Usage = 2,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   Interrupted = 130,
+  /** Stopped by SIGTERM (128 + 15), after saving what a Ctrl-C would have saved. */
+  Terminated = 143,
 }

@@ -1,14 +1,14 @@
 // The softmax program: commander wiring, error reporting and exit statuses. Each command lives in
 // its own module and only parses flags, calls the library and formats what it returns.
 import { Command, CommanderError } from "commander";
-import { InterruptedError, SoftmaxError, UsageError } from "../errors.js";
-import { VERSION } from "../version.js";
+import { InterruptedError, SoftmaxError, UsageError, VERSION } from "../index.js";
 import { registerCompletion } from "./completion.js";
 import { registerDatasets } from "./datasets.js";
 import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
 import { registerGradcheck } from "./gradcheck.js";
+import { stdoutClosed } from "./output.js";
 import { registerPredict } from "./predict.js";
 import { registerShow } from "./show.js";
 import { registerTrain } from "./train.js";
@@ -34,7 +34,7 @@ Examples:
   softmax show --n 18 --out samples.png
   softmax gradcheck                     check each loss's gradient against finite differences
 
-Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
+Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`,
     );
   registerDownload(program);
   registerDatasets(program);
@@ -50,7 +50,7 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  exitQuietlyOnClosedPipe();
+  handleClosedPipes();
   try {
     await createProgram().parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
@@ -76,7 +76,9 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   }
   if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   if (error instanceof UsageError) return ExitCode.Usage;
-  if (error instanceof InterruptedError) return ExitCode.Interrupted;
+  if (error instanceof InterruptedError) {
+    return error.signal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted;
+  }
   return ExitCode.Failure;
 }
 
@@ -84,10 +86,18 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, "; ");
 }
 
-/** `softmax predict --n 10000 | head -1`: when the reader goes away, stop at once with status 0. */
-function exitQuietlyOnClosedPipe(): void {
+/**
+ * When stdout's reader goes away (`softmax predict --n 10000 | head -1`), a command whose output is
+ * the product stops at once with status 0; `train` goes on (its product is the model file; see
+ * Output's outlivesStdout). When stderr's reader goes away there is nobody left to tell anything:
+ * the command carries on silently rather than dying from an uncaught EPIPE.
+ */
+function handleClosedPipes(): void {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(ExitCode.Success);
-    throw error;
+    if (error.code !== "EPIPE") throw error;
+    if (!stdoutClosed()) process.exit(ExitCode.Success);
+  });
+  process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
   });
 }

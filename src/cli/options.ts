@@ -2,57 +2,36 @@
 // commander's InvalidArgumentError, which main.ts turns into one line and exit status 2.
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { BACKEND_NAMES, type BackendName, DEFAULT_BACKEND } from "../backend.js";
-import { DATASET_NAMES } from "../index.js";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  choiceValue,
+  DATASET_NAMES,
+  DEFAULT_BACKEND,
+  integerValue,
+  type ValueKind,
+} from "../index.js";
+
+/**
+ * A commander parser from one of the library's value kinds (the ones the hyperparameter table
+ * uses), so a flag and a model file reject the same values with the same words.
+ */
+export function flagParser<T>(kind: ValueKind<T>): (value: string) => T {
+  return (value) => {
+    const parsed = kind.parse(value);
+    if (parsed === undefined) throw new InvalidArgumentError(`expected ${kind.expected}.`);
+    return parsed;
+  };
+}
 
 /** Parses an integer flag value that must be >= `min`. */
 export function integerAtLeast(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}.`);
-    }
-    return n;
-  };
-}
-
-export interface NumberBounds {
-  /** Inclusive lower bound. */
-  min?: number;
-  /** Exclusive lower bound. */
-  above?: number;
-  /** Exclusive upper bound. */
-  below?: number;
-}
-
-/** Parses a finite number within the given bounds. */
-export function finiteNumber(bounds: NumberBounds = {}): (value: string) => number {
-  const parts: string[] = [];
-  if (bounds.min !== undefined) parts.push(`>= ${bounds.min}`);
-  if (bounds.above !== undefined) parts.push(`> ${bounds.above}`);
-  if (bounds.below !== undefined) parts.push(`< ${bounds.below}`);
-  const expected = `expected a finite number${parts.length > 0 ? ` ${parts.join(" and ")}` : ""}.`;
-  return (value) => {
-    const n = Number(value);
-    const ok =
-      value.trim() !== "" &&
-      Number.isFinite(n) &&
-      (bounds.min === undefined || n >= bounds.min) &&
-      (bounds.above === undefined || n > bounds.above) &&
-      (bounds.below === undefined || n < bounds.below);
-    if (!ok) throw new InvalidArgumentError(expected);
-    return n;
-  };
+  return flagParser(integerValue(min));
 }
 
 /** Parses one of a fixed set of words. */
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(choices as readonly string[]).includes(value)) {
-      throw new InvalidArgumentError(`expected one of ${choices.join(", ")}.`);
-    }
-    return value as T;
-  };
+  return flagParser(choiceValue(choices));
 }
 
 export interface DataOptions {

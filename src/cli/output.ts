@@ -5,6 +5,19 @@ import cliProgress from "cli-progress";
 export interface OutputOptions {
   json?: boolean;
   quiet?: boolean;
+  /**
+   * The command's product is not its stdout (train's is the model file): when stdout's reader goes
+   * away (EPIPE), say so once on stderr and carry on without stdout, instead of exiting.
+   */
+  outlivesStdout?: boolean;
+}
+
+/** Set once process.stdout is found closed by a command that outlives it. */
+let closedStdout = false;
+
+/** Whether a command that outlives stdout has seen it closed (main.ts then does not exit). */
+export function stdoutClosed(): boolean {
+  return closedStdout;
 }
 
 export interface Progress {
@@ -26,21 +39,33 @@ export class Output {
     this.quiet = options.quiet === true;
     this.stdout = streams.stdout ?? process.stdout;
     this.stderr = streams.stderr ?? process.stderr;
+    if (options.outlivesStdout === true && this.stdout === process.stdout) {
+      // Registered before main.ts's listener runs (listeners run in order), so that one sees it closed.
+      process.stdout.prependListener("error", (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EPIPE" || closedStdout) return;
+        closedStdout = true;
+        this.stderr.write("softmax: stdout was closed; carrying on without it\n");
+      });
+    }
+  }
+
+  private writeStdout(text: string): void {
+    if (!(closedStdout && this.stdout === process.stdout)) this.stdout.write(text);
   }
 
   /** A result line for humans; suppressed in --json mode (use `event` there). */
   line(text: string): void {
-    if (!this.json) this.stdout.write(`${text}\n`);
+    if (!this.json) this.writeStdout(`${text}\n`);
   }
 
   /** One NDJSON object, only in --json mode. */
   event(name: string, fields: Record<string, unknown>): void {
-    if (this.json) this.stdout.write(`${JSON.stringify({ event: name, ...fields })}\n`);
+    if (this.json) this.writeStdout(`${JSON.stringify({ event: name, ...fields })}\n`);
   }
 
   /** Raw text on stdout, whatever the mode (for TSV tables printed in both modes). */
   write(text: string): void {
-    this.stdout.write(text);
+    this.writeStdout(text);
   }
 
   /** A log line on stderr, silenced by --quiet. */

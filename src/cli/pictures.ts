@@ -3,18 +3,19 @@
 // records. Formatting and I/O only; rendering lives in src/pictures/.
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { CLASSES } from "../data/datasets.js";
-import { SoftmaxError, UsageError } from "../errors.js";
 import {
+  CLASSES,
   DEFAULT_SCALE,
   type GridItem,
   type GridOptions,
   gridSize,
   MAX_CANVAS_PIXELS,
+  NUM_CLASSES,
   picturePathProblem,
+  SoftmaxError,
+  UsageError,
   writeFileAtomic,
 } from "../index.js";
-import { NUM_CLASSES } from "../types.js";
 import { integerAtLeast } from "./options.js";
 import type { Output } from "./output.js";
 

@@ -1,21 +1,26 @@
 // `softmax predict`: d2l §3.6 predict_ch3 from the command line. Classifies dataset images (the first
 // --n of --split from --offset) or the user's own PNG files, prints TSV or NDJSON, and with --out draws
 // the grid. Flag parsing, file reading and formatting only: the forward pass is the model's, image
-// preparation is src/io/image-input.ts, drawing is src/io/png.ts.
+// preparation is src/image-input/, drawing is src/pictures/.
 import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
-import { ImageError, UsageError } from "../errors.js";
 import {
+  type Prediction as ClassRanking,
+  ImageError,
   inputPicture,
   itemPicture,
   loadModel,
+  type ModelInput,
+  NUM_INPUTS,
+  type Params,
   type PredictionCell,
+  predict,
   predictionItem,
   readImageInput,
   renderPredictions,
+  type SplitName,
+  UsageError,
 } from "../index.js";
-import { predictProbabilities } from "../model/softmax-regression.js";
-import { NUM_CLASSES, NUM_INPUTS, type SplitName } from "../types.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
 import { Output } from "./output.js";
@@ -44,17 +49,16 @@ interface PredictOptions extends DataOptions {
   json?: boolean;
 }
 
-/** One classified example, whichever way it came in. */
-interface Prediction {
+/** One classified example, whichever way it came in: the library's ranking and what to show. */
+interface Prediction extends ClassRanking {
   /** Dataset index, or the file name of a user's image. */
   readonly index: number | string;
   /** True class, or null for a user's image. */
   readonly trueClass: number | null;
-  /** (784) in [0,1]: what the model saw. */
-  readonly input: Float32Array;
+  /** A dataset image's pixels (784), 0..255. */
   readonly pixels?: Uint8Array;
-  /** (10) class probabilities. */
-  readonly probabilities: Float32Array;
+  /** A user's image as the model saw it (784), in [0,1]. */
+  readonly input?: Float32Array;
   readonly inverted?: boolean;
 }
 
@@ -139,49 +143,35 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
   announce?.();
 }
 
-async function predictDataset(
-  options: PredictOptions,
-  params: Parameters<typeof predictProbabilities>[0],
-  output: Output,
-): Promise<Prediction[]> {
+async function predictDataset(options: PredictOptions, params: Params, output: Output): Promise<Prediction[]> {
   const data = await loadDataForCommand(options, output);
   const set = data[options.split];
   checkDatasetRange(options.offset, options.n, options.split, set.count);
-  const n = options.n;
-  const X = new Float32Array(n * NUM_INPUTS); // (n, 784) in [0,1], as the model was trained
-  const start = options.offset * NUM_INPUTS;
-  for (let i = 0; i < n * NUM_INPUTS; i++) X[i] = set.images[start + i]! / 255;
-  const P = predictProbabilities(params, X, n); // (n, 10)
-  return Array.from({ length: n }, (_, i) => ({
+  const pixels = set.images.subarray(options.offset * NUM_INPUTS, (options.offset + options.n) * NUM_INPUTS);
+  return predict(params, pixels).map((prediction, i) => ({
+    ...prediction,
     index: options.offset + i,
     trueClass: set.labels[options.offset + i]!,
-    input: X.subarray(i * NUM_INPUTS, (i + 1) * NUM_INPUTS),
-    pixels: set.images.subarray(start + i * NUM_INPUTS, start + (i + 1) * NUM_INPUTS),
-    probabilities: P.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
+    pixels: pixels.subarray(i * NUM_INPUTS, (i + 1) * NUM_INPUTS),
   }));
 }
 
-async function predictFiles(
-  names: readonly string[],
-  options: PredictOptions,
-  params: Parameters<typeof predictProbabilities>[0],
-): Promise<Prediction[]> {
-  const inputs = [];
+async function predictFiles(names: readonly string[], options: PredictOptions, params: Params): Promise<Prediction[]> {
+  const inputs: (ModelInput & { name: string })[] = [];
   for (const name of names) {
     const bytes = name === "-" ? await readStdin() : await readImageFile(name);
     inputs.push({ name, ...readImageInput(bytes, name === "-" ? "stdin" : name, { invert: options.invert }) });
   }
-  const X = new Float32Array(inputs.length * NUM_INPUTS); // (n, 784)
+  const X = new Float32Array(inputs.length * NUM_INPUTS); // (n, 784) in [0,1]
   inputs.forEach((input, i) => {
     X.set(input.pixels, i * NUM_INPUTS);
   });
-  const P = predictProbabilities(params, X, inputs.length); // (n, 10)
-  return inputs.map((input, i) => ({
-    index: input.name,
+  return predict(params, X).map((prediction, i) => ({
+    ...prediction,
+    index: inputs[i]!.name,
     trueClass: null,
-    input: input.pixels,
-    probabilities: P.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES),
-    inverted: input.inverted,
+    input: inputs[i]!.pixels,
+    inverted: inputs[i]!.inverted,
   }));
 }
 
@@ -217,14 +207,9 @@ async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Classes ranked by probability, best first (ties by class index, so the order is stable). */
-function ranked(probabilities: Float32Array): number[] {
-  return Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]! || a - b);
-}
-
 function predictionCell(prediction: Prediction, classes: readonly string[]): PredictionCell {
-  const best = ranked(prediction.probabilities)[0]!;
-  const picture = prediction.pixels ? itemPicture(prediction.pixels) : inputPicture(prediction.input);
+  const best = prediction.ranked[0]!;
+  const picture = prediction.pixels ? itemPicture(prediction.pixels) : inputPicture(prediction.input!);
   const cell = { picture, predictedClass: classes[best]!, confidence: prediction.probabilities[best]! };
   return prediction.trueClass === null
     ? { ...cell, label: String(prediction.index) }
@@ -244,7 +229,7 @@ function printPredictions(predictions: readonly Prediction[], classes: readonly 
   if (!output.json) {
     const lines = ["index\ttrue\tpred\tconfidence"];
     for (const p of predictions) {
-      const best = ranked(p.probabilities)[0]!;
+      const best = p.ranked[0]!;
       const truth = p.trueClass === null ? "" : classes[p.trueClass]!;
       lines.push(`${tsvField(String(p.index))}\t${truth}\t${classes[best]}\t${p.probabilities[best]!.toFixed(3)}`);
     }
@@ -252,7 +237,7 @@ function printPredictions(predictions: readonly Prediction[], classes: readonly 
     return;
   }
   for (const p of predictions) {
-    const order = ranked(p.probabilities);
+    const order = p.ranked;
     const best = order[0]!;
     output.event("prediction", {
       index: p.index,

@@ -1,10 +1,16 @@
 // `softmax show`: d2l §3.5 show_images as a PNG (the first --n images of a split, titled by class),
 // or with --weights the ten rows of a trained W drawn as 28×28 templates. Flag parsing and file
-// writing only; drawing lives in src/io/png.ts.
+// writing only; drawing lives in src/pictures/.
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
-import { itemPicture, loadModel, renderWeightTemplates, showImages } from "../index.js";
-import { NUM_INPUTS, type SplitName } from "../types.js";
+import {
+  itemPicture,
+  loadModel,
+  NUM_INPUTS,
+  renderWeightTemplates,
+  type SplitName,
+  showImages,
+  UsageError,
+} from "../index.js";
 import { loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
 import { Output } from "./output.js";

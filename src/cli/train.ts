@@ -1,89 +1,70 @@
 // `softmax train`: parses and validates the flags, loads the data, runs the training loop on the
 // chosen backend, prints one line (or NDJSON event) per epoch, and saves the model atomically.
-// Ctrl-C stops after the current step and saves; divergence saves nothing. No maths here.
-import { type Command, InvalidArgumentError, Option } from "commander";
-import { createBackend } from "../backend.js";
-import { InterruptedError } from "../errors.js";
-import { checkWritable, loadModel, renderTrainingCurves, saveModel } from "../index.js";
-import { initParams } from "../model/softmax-regression.js";
-import { type EpochReport, SCHEDULE_NAMES, type ScheduleName, train } from "../train/loop.js";
-import { readTrainingRecord, trainingMetadata } from "../train/metadata.js";
-import type { LossName, Params } from "../types.js";
+// Ctrl-C stops after the current step and saves; divergence saves nothing. No maths here. The
+// hyperparameter flags come from the library's table (src/train/hyperparameters.ts).
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import {
+  checkWritable,
+  createBackend,
+  type EpochReport,
+  HYPERPARAMETER_NAMES,
+  type Hyperparameters,
+  hyperparameter,
+  InterruptedError,
+  type InterruptSignal,
+  initParams,
+  type Params,
+  renderTrainingCurves,
+  resolveHyperparameters,
+  resumeTraining,
+  saveTrainedModel,
+  train,
+  UsageError,
+} from "../index.js";
+import { ExitCode } from "./exit-code.js";
 import { loadDataForCommand } from "./load-data.js";
 import {
   addBackendOptions,
   addDataOptions,
   type BackendFlags,
   type DataOptions,
-  finiteNumber,
+  flagParser,
   integerAtLeast,
-  oneOf,
 } from "./options.js";
 import { Output, type Progress } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
 
-/** Epochs of tail averaging by default: one epoch of averaging turns the noisy last iterate of constant-rate SGD into a better model (README, "Training and evaluating"). */
-export const DEFAULT_AVERAGE = 1;
+type TrainFlags = DataOptions &
+  BackendFlags &
+  Hyperparameters & {
+    epochs: number;
+    out: string;
+    resume?: string;
+    plot?: string;
+    json?: boolean;
+    quiet?: boolean;
+  };
 
-interface TrainFlags extends DataOptions, BackendFlags {
-  epochs: number;
-  lr: number;
-  batchSize: number;
-  seed: number;
-  weightDecay: number;
-  labelSmoothing: number;
-  loss: LossName;
-  schedule: ScheduleName;
-  average: number;
-  out: string;
-  resume?: string;
-  plot?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
-
-/** Seeds are integers 0..2^53−1 (the PRNG mixes both 32-bit halves). */
-function seedValue(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidArgumentError("expected an integer >= 0 and < 2^53.");
+/** One option per entry of the hyperparameter table, with its help, default and parser. */
+function addHyperparameterOptions(command: Command): void {
+  for (const name of HYPERPARAMETER_NAMES) {
+    const { flag, placeholder, help, default: value, kind } = hyperparameter(name);
+    const option = new Option(`${flag} ${placeholder}`, help).default(value);
+    // choices() first: it shows the words in --help; the parser then words the error as every flag does.
+    if (kind.choices !== undefined) option.choices(kind.choices as readonly string[]);
+    command.addOption(option.argParser(flagParser<unknown>(kind)));
   }
-  return n;
 }
 
 export function registerTrain(program: Command): void {
   const command = program
     .command("train")
     .description("Train softmax regression on Fashion-MNIST with minibatch SGD and save the model (safetensors).")
-    .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10)
-    .option("--lr <rate>", "learning rate, > 0", finiteNumber({ above: 0 }), 0.1)
-    .option("--batch-size <n>", "examples per minibatch; the last partial batch is used", integerAtLeast(1), 256)
-    .option("--seed <n>", "seed of the initial weights and of every epoch's shuffle", seedValue, 0)
-    .option("--weight-decay <lambda>", "L2 penalty on the weight (not the bias), >= 0", finiteNumber({ min: 0 }), 0)
-    .option(
-      "--label-smoothing <epsilon>",
-      "targets (1-epsilon)*onehot + epsilon/10, 0 <= epsilon < 1",
-      finiteNumber({ min: 0, below: 1 }),
-      0,
-    )
-    .addOption(
-      new Option("--loss <name>", "cross-entropy, or mse: squared error of the softmax outputs")
-        .choices(["cross-entropy", "mse"])
-        .default("cross-entropy")
-        .argParser(oneOf<LossName>(["cross-entropy", "mse"])),
-    )
-    .addOption(
-      new Option("--schedule <name>", "learning rate per epoch: constant, or cosine decay from --lr towards 0")
-        .choices(SCHEDULE_NAMES)
-        .default("constant")
-        .argParser(oneOf<ScheduleName>(SCHEDULE_NAMES)),
-    )
-    .option(
-      "--average <epochs>",
-      "save the mean of the weights over every step of the last N epochs (tail averaging; 0: the last weights)",
-      integerAtLeast(0),
-      DEFAULT_AVERAGE,
-    )
+    .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10);
+  addHyperparameterOptions(command);
+  command
     .option("--out <file>", "where to save the model (written atomically)", "model.safetensors")
     .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
     .option(
@@ -106,72 +87,49 @@ Examples:
   softmax train --epochs 20 --plot curves.png      d2l's Animator, as a PNG
 
 Output: one line per epoch on stdout (loss and train acc accumulated during the epoch, test acc after it).
-Ctrl-C stops after the current step, saves the model trained so far and exits 130.`,
+Ctrl-C (or SIGTERM) stops after the current step, saves the model trained so far and exits 130
+(143). If stdout is closed (| head), training goes on and the model is saved.`,
   );
   command.action(async (flags: TrainFlags, cmd: Command) => {
     await runTrain(flags, cmd);
   });
 }
 
-/** The flags that --resume can take from the model file when they are not given on the command line. */
-const RESUMABLE = {
-  lr: "lr",
-  batchSize: "batchSize",
-  seed: "seed",
-  weightDecay: "weightDecay",
-  labelSmoothing: "labelSmoothing",
-  loss: "loss",
-  schedule: "schedule",
-  average: "average",
-} as const;
-
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
-  const output = new Output({ json: flags.json, quiet: flags.quiet });
-  const config = { ...flags };
-  await checkWritable(config.out);
-  if (config.plot !== undefined) await checkWritable(config.plot, "the training curves", "--plot");
+  // The model outlives stdout: `softmax train | head -1` goes on training and saves.
+  const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
+  await checkOutputPath(flags.out, "the model", "--out");
+  if (flags.plot !== undefined) await checkOutputPath(flags.plot, "the training curves", "--plot");
+  // With --resume, only the flags typed on the command line override the file's record.
+  const given = Object.fromEntries(
+    HYPERPARAMETER_NAMES.filter((name) => cmd.getOptionValueSource(name) === "cli").map((name) => [name, flags[name]]),
+  ) as Partial<Hyperparameters>;
   let params: Params;
   let startEpoch = 0;
+  let hyperparameters: Hyperparameters;
   if (flags.resume !== undefined) {
-    const saved = await loadModel(flags.resume);
-    const record = readTrainingRecord(saved.metadata, flags.resume);
-    for (const key of Object.keys(RESUMABLE) as (keyof typeof RESUMABLE)[]) {
-      const value = record[key];
-      if (cmd.getOptionValueSource(key) !== "cli" && value !== undefined) Object.assign(config, { [key]: value });
-    }
-    params = saved.params;
-    startEpoch = record.epochs;
+    ({ params, startEpoch, hyperparameters } = await resumeTraining(flags.resume, given));
   } else {
-    params = initParams(config.seed);
+    hyperparameters = resolveHyperparameters(given);
+    params = initParams(hyperparameters.seed);
   }
 
   const data = await loadDataForCommand(flags, output);
-  const backend = await createBackend(config.backend, { threads: config.threads });
+  const backend = await createBackend(flags.backend, { threads: flags.threads });
   const interrupt = interruptFlag();
   const started = performance.now();
   let bar: Progress | null = null;
-  const curves = curvesWriter(config.plot, startEpoch + config.epochs, output);
+  const curves = curvesWriter(flags.plot, startEpoch + flags.epochs, output);
   try {
     const result = await train(
       backend,
       data,
       params,
-      {
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        lr: config.lr,
-        weightDecay: config.weightDecay,
-        labelSmoothing: config.labelSmoothing,
-        loss: config.loss,
-        seed: config.seed,
-        schedule: config.schedule,
-        average: config.average,
-        startEpoch,
-      },
+      { ...hyperparameters, epochs: flags.epochs, startEpoch },
       {
         onStep: (epoch, step) => {
           if (step.step === 1)
-            bar = output.progress(`epoch ${epoch}/${startEpoch + config.epochs}`, step.steps, " steps");
+            bar = output.progress(`epoch ${epoch}/${startEpoch + flags.epochs}`, step.steps, " steps");
           bar?.update(step.step);
         },
         onEpoch: (report) => {
@@ -180,26 +138,12 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
           printEpoch(output, report);
           curves.add(report);
         },
-        shouldStop: () => interrupt.requested,
+        shouldStop: () => interrupt.signal !== null,
       },
     );
-    const metadata = trainingMetadata(
-      {
-        epochs: result.epochsDone,
-        lr: config.lr,
-        batchSize: config.batchSize,
-        seed: config.seed,
-        weightDecay: config.weightDecay,
-        labelSmoothing: config.labelSmoothing,
-        loss: config.loss,
-        schedule: config.schedule,
-        average: config.average,
-        testAccuracy: result.testAccuracy,
-      },
-      data.classes,
-    );
+    // The model first: a picture that cannot be written must not cost the training.
+    await interrupt.whileSaving(() => saveTrainedModel(flags.out, params, result.record, data.classes));
     await curves.flush();
-    await saveModel(config.out, params, metadata);
     const last = result.history.at(-1);
     const seconds = (performance.now() - started) / 1000;
     output.event("done", {
@@ -209,20 +153,17 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
       test_acc: result.testAccuracy,
       seconds: round(seconds, 2),
       interrupted: result.stopped,
-      model: config.out,
+      model: flags.out,
     });
-    output.line(`saved ${config.out}`);
-    if (result.stopped) {
+    output.line(`saved ${flags.out}`);
+    if (interrupt.signal !== null) {
       throw new InterruptedError(
-        `interrupted after ${result.epochsDone} complete epoch${result.epochsDone === 1 ? "" : "s"}; saved the model trained so far to ${config.out}`,
-        {
-          hint: `continue with --resume ${config.out}`,
-        },
+        `interrupted after ${result.epochsDone} complete epoch${result.epochsDone === 1 ? "" : "s"}; saved the model trained so far to ${flags.out}`,
+        { hint: `continue with --resume ${flags.out}`, signal: interrupt.signal },
       );
     }
   } finally {
     (bar as Progress | null)?.stop();
-    interrupt.dispose();
     await backend.close();
   }
 }
@@ -249,7 +190,8 @@ function printEpoch(output: Output, report: EpochReport): void {
 
 /**
  * `--plot`: d2l's Animator as a PNG. The picture is redrawn after every epoch so that it can be
- * watched during a long run; the writes are chained so they land in epoch order.
+ * watched during a long run; the writes are chained so they land in epoch order. A write that
+ * fails is a warning (once) and ends the drawing; it never stops training or the save.
  */
 function curvesWriter(
   path: string | undefined,
@@ -258,28 +200,54 @@ function curvesWriter(
 ): { add(report: EpochReport): void; flush(): Promise<void> } {
   const history: EpochReport[] = [];
   let written: Promise<void> = Promise.resolve();
-  let failure: unknown;
+  let failed = false;
   let report: () => void = () => {};
   return {
     add(epoch) {
-      if (path === undefined || !epoch.complete) return;
+      if (path === undefined || !epoch.complete || failed) return;
       history.push(epoch);
       const png = renderTrainingCurves(history, { epochs });
-      written = written
-        .then(async () => {
-          if (failure === undefined)
-            report = await writePicture(path, png, "curves", output, (p) => output.info(`wrote ${p}`));
-        })
-        .catch((error: unknown) => {
-          failure ??= error;
-        });
+      written = written.then(async () => {
+        if (failed) return;
+        try {
+          report = await writePicture(path, png, "curves", output, (p) => output.info(`wrote ${p}`));
+        } catch (error) {
+          failed = true;
+          report = () => {};
+          output.warn(`${error instanceof Error ? error.message : String(error)}; no more training curves are drawn`);
+        }
+      });
     },
     async flush() {
       await written;
-      if (failure !== undefined) throw failure;
       report();
     },
   };
+}
+
+/**
+ * Before any training: `path` must name a file that can be written, not '' nor a directory, in a
+ * directory that exists and is writable. Found after an hour of training, any of these would cost
+ * the model (or the picture).
+ */
+async function checkOutputPath(path: string, what: string, flag: string): Promise<void> {
+  if (path.trim() === "") {
+    throw new UsageError(`${flag} is empty`, { hint: `give the path of the file for ${what}` });
+  }
+  if (path.endsWith("/") || (await isDirectory(path))) {
+    throw new UsageError(`${flag} ${path} is a directory; it must name the file for ${what}`, {
+      hint: `for example ${flag} ${join(path, flag === "--out" ? "model.safetensors" : "curves.png")}`,
+    });
+  }
+  await checkWritable(path, what, flag);
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // absent (it will be created) or unreadable (checkWritable says why)
+  }
 }
 
 function round(value: number, digits: number): number {
@@ -287,22 +255,35 @@ function round(value: number, digits: number): number {
 }
 
 /**
- * Ctrl-C during training: the first SIGINT asks the loop to stop after the current step (the
- * model is then saved); a second one exits at once, leaving any existing model file untouched.
+ * Ctrl-C (SIGINT) or SIGTERM (`docker stop`, `timeout`, CI runners) during training: the first
+ * asks the loop to stop after the current step, and the model is then saved. A second one exits
+ * at once, leaving any existing model file untouched, except during the save itself: that takes
+ * milliseconds and is let finish, so no half-written temporary file is left behind. The handlers
+ * stay until the process ends, so that a signal after the save also ends it with 130 or 143.
  */
-function interruptFlag(): { readonly requested: boolean; dispose(): void } {
-  const state = { requested: false };
-  const onSignal = () => {
-    if (state.requested) process.exit(130);
-    state.requested = true;
+function interruptFlag(): {
+  readonly signal: InterruptSignal | null;
+  whileSaving<T>(save: () => Promise<T>): Promise<T>;
+} {
+  let signal: InterruptSignal | null = null;
+  let saving = false;
+  const onSignal = (received: InterruptSignal) => {
+    if (signal !== null && !saving) process.exit(received === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted);
+    signal ??= received;
   };
   process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return {
-    get requested() {
-      return state.requested;
+    get signal() {
+      return signal;
     },
-    dispose: () => {
-      process.off("SIGINT", onSignal);
+    async whileSaving(save) {
+      saving = true;
+      try {
+        return await save();
+      } finally {
+        saving = false;
+      }
     },
   };
 }

@@ -56,7 +56,8 @@ export class ReferenceBackend implements Backend {
     hooks: EpochHooks = {},
     average?: ParameterSums,
   ): Promise<EpochSums> {
-    const buf = this.buffersFor(batchSize);
+    // No batch is larger than the split: `--batch-size 1e9` is one full-batch step, not a 3 TB buffer.
+    const buf = this.buffersFor(Math.min(batchSize, order.length));
     const grads = { weight: buf.dW, bias: buf.db };
     const steps = Math.ceil(order.length / batchSize);
     let lossSum = 0;

@@ -1,7 +1,9 @@
 // The training loop (d2l §3.6.6 train_epoch_ch3 / train_ch3): reshuffle, one SGD pass through a
-// backend, accumulate loss and accuracy during the pass, evaluate on the test set, report.
+// backend, accumulate loss and accuracy step by step, evaluate on the test set, report.
 // It takes a typed options object and callbacks; printing, saving and signals belong to the CLI.
 // The shuffle is made here from the seeded PRNG, so every backend sees the same order.
+// Divergence is detected where the step runs: a backend stops before applying an update computed
+// from a non-finite loss and throws DivergenceError; the loop only adds the epoch to it.
 import { DivergenceError } from "../errors.js";
 import { createParameterSums, meanParameters } from "../model/average.js";
 import { Rng } from "../model/rng.js";
@@ -10,37 +12,26 @@ import type {
   EpochHooks,
   FashionMnist,
   ImageSet,
-  LossName,
   ParameterSums,
   Params,
   StepOptions,
   StepReport,
 } from "../types.js";
 import { Accumulator } from "./accumulator.js";
+import { type Hyperparameters, resolveHyperparameters } from "./hyperparameters.js";
+import type { TrainingRecord } from "./metadata.js";
+import { learningRate } from "./schedule.js";
 
-export type ScheduleName = "constant" | "cosine";
-export const SCHEDULE_NAMES: readonly ScheduleName[] = ["constant", "cosine"];
-
-export interface TrainOptions {
+/**
+ * What train() runs: the hyperparameters (any left out take their defaults, see
+ * src/train/hyperparameters.ts), the number of epochs of this call, and where a resumed run starts.
+ */
+export type TrainOptions = Partial<Hyperparameters> & {
   /** Epochs to run in this call (after `startEpoch` already done). */
   readonly epochs: number;
-  readonly batchSize: number;
-  /** Base learning rate (the schedule scales it per epoch). */
-  readonly lr: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  readonly loss: LossName;
-  readonly seed: number;
-  readonly schedule: ScheduleName;
   /** Epochs already trained (from a resumed model file); numbering and shuffles continue from here. */
   readonly startEpoch?: number;
-  /**
-   * Tail averaging (Polyak & Juditsky 1992): the result is the mean of the parameters after every
-   * step of the last `average` epochs of this call (0: off, keep the last iterate). Averaging
-   * cancels most of the SGD noise that a constant learning rate leaves in the last iterate.
-   */
-  readonly average?: number;
-}
+};
 
 export interface EpochReport {
   /** 1-based epoch number, counting resumed epochs. */
@@ -78,21 +69,13 @@ export interface TrainResult {
   readonly testAccuracy: number;
   /** True when `params` now holds averaged parameters. */
   readonly averaged: boolean;
+  /** How the parameters were trained, as a model file records it (saveTrainedModel writes it). */
+  readonly record: TrainingRecord;
 }
 
 /** The shuffle of epoch `epochIndex` (0-based, counting resumed epochs): a permutation of 0..n−1 from stream 1 + epochIndex. */
 export function epochOrder(seed: number, epochIndex: number, n: number): Uint32Array {
   return new Rng(seed, 1 + epochIndex).permutation(n);
-}
-
-/**
- * Learning rate of epoch `epochIndex` (0-based) out of `totalEpochs`.
- * constant: lr.   cosine (Loshchilov & Hutter, SGDR without restarts): lr·½(1 + cos(π·e/E)),
- * so the first epoch uses lr and the rate falls smoothly towards 0 at the end.
- */
-export function learningRate(schedule: ScheduleName, lr: number, epochIndex: number, totalEpochs: number): number {
-  if (schedule === "constant") return lr;
-  return lr * 0.5 * (1 + Math.cos((Math.PI * epochIndex) / totalEpochs));
 }
 
 /** Fraction of `set` the model classifies correctly (d2l §3.6.5 evaluate_accuracy). */
@@ -109,8 +92,8 @@ export interface EpochResult {
 
 /**
  * One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy
- * accumulated during the pass. With `average`, the backend adds the parameters after every
- * update to those running sums (tail averaging), inside its own loop.
+ * accumulated step by step. With `average`, the backend adds the parameters after every update to
+ * those running sums (tail averaging), inside its own loop.
  */
 export async function trainEpoch(
   backend: Backend,
@@ -123,34 +106,16 @@ export async function trainEpoch(
   average?: ParameterSums,
 ): Promise<EpochResult> {
   const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
-  const steps = Math.ceil(order.length / batchSize);
-  let diverged: { loss: number; step: number } | null = null as { loss: number; step: number } | null;
-  // Backends stop before applying an update from a non-finite loss and throw; a backend that
-  // only reports such a loss is stopped here after that step.
-  const sums = await backend.trainEpoch(
-    params,
-    train,
-    order,
-    batchSize,
-    step,
-    {
-      onStep: (report) => {
-        if (!Number.isFinite(report.lossSum) && diverged === null)
-          diverged = { loss: report.lossSum, step: report.step };
-        hooks.onStep?.(report);
-      },
-      shouldStop: () => diverged !== null || hooks.shouldStop?.() === true,
-    },
-    average,
-  );
-  if (diverged !== null) throw new DivergenceError(diverged.loss, diverged.step, steps, step.lr);
-  metric.add(sums.lossSum, sums.correct, sums.count);
-  if (!Number.isFinite(metric.get(0))) throw new DivergenceError(metric.get(0), steps, steps, step.lr);
+  const onStep: EpochHooks["onStep"] = (report) => {
+    metric.add(report.lossSum, report.correct, report.batchSize);
+    hooks.onStep?.(report);
+  };
+  const { stopped } = await backend.trainEpoch(params, train, order, batchSize, step, { ...hooks, onStep }, average);
   const count = metric.get(2);
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
     trainAcc: count === 0 ? 0 : metric.get(1) / count,
-    stopped: sums.stopped,
+    stopped,
   };
 }
 
@@ -162,9 +127,13 @@ export async function train(
   options: TrainOptions,
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
-  const startEpoch = options.startEpoch ?? 0;
-  const totalEpochs = startEpoch + options.epochs;
-  const averageFrom = totalEpochs - Math.min(options.average ?? 0, options.epochs);
+  const { epochs, startEpoch = 0, ...given } = options;
+  const h = resolveHyperparameters(given);
+  const totalEpochs = startEpoch + epochs;
+  // Tail averaging (Polyak & Juditsky 1992): the result is the mean of the parameters after every
+  // step of the last `average` epochs of this call; it cancels most of the noise that a constant
+  // learning rate leaves in the last iterate.
+  const averageFrom = totalEpochs - Math.min(h.average, epochs);
   const average = createParameterSums();
   const mean: Params = { weight: new Float32Array(params.weight.length), bias: new Float32Array(params.bias.length) };
   const history: EpochReport[] = [];
@@ -173,41 +142,28 @@ export async function train(
   let testAccuracy = Number.NaN;
   for (let e = startEpoch; e < totalEpochs && !stopped; e++) {
     const started = performance.now();
-    const lr = learningRate(options.schedule, options.lr, e, totalEpochs);
-    const order = epochOrder(options.seed, e, data.train.count);
-    const step: StepOptions = {
-      lr,
-      weightDecay: options.weightDecay,
-      labelSmoothing: options.labelSmoothing,
-      loss: options.loss,
-    };
+    const lr = learningRate(h.schedule, h.lr, e, totalEpochs);
+    const step: StepOptions = { lr, weightDecay: h.weightDecay, labelSmoothing: h.labelSmoothing, loss: h.loss };
     const averaging = e >= averageFrom;
-    let epoch: EpochResult;
-    try {
-      epoch = await trainEpoch(
-        backend,
-        params,
-        data.train,
-        order,
-        options.batchSize,
-        step,
-        {
-          onStep: (report) => callbacks.onStep?.(e + 1, report),
-          shouldStop: () => callbacks.shouldStop?.() === true,
-        },
-        averaging ? average : undefined,
-      );
-    } catch (error) {
+    const epoch = await trainEpoch(
+      backend,
+      params,
+      data.train,
+      epochOrder(h.seed, e, data.train.count),
+      h.batchSize,
+      step,
+      { onStep: (report) => callbacks.onStep?.(e + 1, report), shouldStop: callbacks.shouldStop },
+      averaging ? average : undefined,
+    ).catch((error: unknown) => {
       // Name the epoch, and the --lr the user gave (not this epoch's scheduled rate).
       if (!(error instanceof DivergenceError)) throw error;
-      throw new DivergenceError(error.loss, error.step, error.steps, options.lr, e + 1);
-    }
+      throw new DivergenceError(error.loss, error.step, error.steps, h.lr, e + 1);
+    });
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
-    const current = averaging ? meanParameters(average, mean) : params;
     // The last figure is that of the parameters saved, by this backend: `softmax evaluate` with
     // the same backend reports exactly this number for the saved model.
-    testAccuracy = await evaluateAccuracy(backend, current, data.test);
+    testAccuracy = await evaluateAccuracy(backend, averaging ? meanParameters(average, mean) : params, data.test);
     const report: EpochReport = {
       epoch: e + 1,
       epochs: totalEpochs,
@@ -225,5 +181,5 @@ export async function train(
   const averaged = average.count > 0;
   if (averaged) meanParameters(average, params);
   if (Number.isNaN(testAccuracy)) testAccuracy = await evaluateAccuracy(backend, params, data.test);
-  return { history, epochsDone, stopped, testAccuracy, averaged };
+  return { history, epochsDone, stopped, testAccuracy, averaged, record: { ...h, epochs: epochsDone, testAccuracy } };
 }

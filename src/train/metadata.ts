@@ -1,87 +1,67 @@
-// The training record kept in the model file's `__metadata__` (DESIGN.md §5): strings only, no
-// timestamps, so the same flags and seed give a byte-identical file. Also reads it back for
-// `--resume`. No I/O.
+// The training record kept in the model file's `__metadata__`: strings only, no timestamps, so the
+// same flags and seed give a byte-identical file. Written from, and read back into, the entries of
+// the hyperparameter table (src/train/hyperparameters.ts), for `--resume`. No I/O.
 import { ModelFileError } from "../errors.js";
-import type { LossName } from "../types.js";
 import { VERSION } from "../version.js";
-import { SCHEDULE_NAMES, type ScheduleName } from "./loop.js";
+import {
+  HYPERPARAMETER_NAMES,
+  type HyperparameterName,
+  type Hyperparameters,
+  hyperparameter,
+  integerValue,
+} from "./hyperparameters.js";
 
-/** What a model file records about how it was trained. */
-export interface TrainingRecord {
+/** What a model file records about how it was trained: every hyperparameter, and the outcome. */
+export interface TrainingRecord extends Hyperparameters {
   /** Complete epochs trained, counting resumed ones. */
   readonly epochs: number;
-  readonly lr: number;
-  readonly batchSize: number;
-  readonly seed: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  readonly loss: LossName;
-  readonly schedule: ScheduleName;
-  /** Epochs of tail averaging (0: none). */
-  readonly average: number;
+  /** Test accuracy of the saved parameters. */
   readonly testAccuracy: number;
 }
 
+/** A training record as read back from a file: `epochs`, and the hyperparameters the file has. */
+export interface SavedRecord {
+  readonly epochs: number;
+  /** Hyperparameters absent from the file (written elsewhere, or by an older version) are left out. */
+  readonly hyperparameters: Partial<Hyperparameters>;
+}
+
+const EPOCHS = integerValue(0);
+
 export function trainingMetadata(record: TrainingRecord, classes: readonly string[]): Record<string, string> {
-  return {
+  const metadata: Record<string, string> = {
     format: "pt",
     version: VERSION,
     classes: JSON.stringify(classes),
     epochs: String(record.epochs),
-    lr: String(record.lr),
-    batch_size: String(record.batchSize),
-    seed: String(record.seed),
-    weight_decay: String(record.weightDecay),
-    label_smoothing: String(record.labelSmoothing),
-    loss: record.loss,
-    schedule: record.schedule,
-    average: String(record.average),
-    test_accuracy: String(record.testAccuracy),
   };
+  for (const name of HYPERPARAMETER_NAMES) metadata[hyperparameter(name).metadataKey] = String(record[name]);
+  metadata.test_accuracy = String(record.testAccuracy);
+  return metadata;
 }
 
 /**
- * The training record of a model file, for `--resume`. `epochs` is required; the hyperparameters
- * are optional (a file written elsewhere may lack them) but must be valid when present.
+ * The training record of a model file, for `--resume`. `epochs` is required; each hyperparameter is
+ * optional (a file written elsewhere may lack it) but must be valid when present.
  */
-export function readTrainingRecord(
-  metadata: Record<string, string>,
-  file: string,
-): Partial<TrainingRecord> & { epochs: number } {
-  const bad = (key: string, expected: string) =>
-    new ModelFileError(`${file}: metadata ${key} is ${JSON.stringify(metadata[key])}, expected ${expected}`, {
-      hint: "resume only from a model saved by `softmax train`",
-    });
-  const number = (key: string, valid: (n: number) => boolean, expected: string): number | undefined => {
+export function readTrainingRecord(metadata: Record<string, string>, file: string): SavedRecord {
+  const hint = "resume only from a model saved by `softmax train` or saveTrainedModel";
+  const read = <T>(key: string, parse: (text: string) => T | undefined, expected: string): T | undefined => {
     const text = metadata[key];
     if (text === undefined) return undefined;
-    const n = Number(text);
-    if (text.trim() === "" || !valid(n)) throw bad(key, expected);
-    return n;
+    const value = parse(text);
+    if (value === undefined) {
+      throw new ModelFileError(`${file}: metadata ${key} is ${JSON.stringify(text)}, expected ${expected}`, { hint });
+    }
+    return value;
   };
-  const epochs = number("epochs", (n) => Number.isSafeInteger(n) && n >= 0, "an integer >= 0");
-  if (epochs === undefined) {
-    throw new ModelFileError(`${file}: metadata has no "epochs" entry`, {
-      hint: "resume only from a model saved by `softmax train`",
-    });
+  const epochs = read("epochs", EPOCHS.parse, EPOCHS.expected);
+  if (epochs === undefined) throw new ModelFileError(`${file}: metadata has no "epochs" entry`, { hint });
+  const hyperparameters: Partial<Record<HyperparameterName, unknown>> = {};
+  for (const name of HYPERPARAMETER_NAMES) {
+    const { metadataKey, kind } = hyperparameter(name);
+    const value = read(metadataKey, kind.parse, kind.expected);
+    if (value !== undefined) hyperparameters[name] = value;
   }
-  const loss = metadata.loss;
-  if (loss !== undefined && loss !== "cross-entropy" && loss !== "mse") throw bad("loss", "cross-entropy or mse");
-  const schedule = metadata.schedule;
-  if (schedule !== undefined && !(SCHEDULE_NAMES as readonly string[]).includes(schedule)) {
-    throw bad("schedule", SCHEDULE_NAMES.join(" or "));
-  }
-  const record: Partial<TrainingRecord> & { epochs: number } = {
-    epochs,
-    lr: number("lr", (n) => Number.isFinite(n) && n > 0, "a number > 0"),
-    batchSize: number("batch_size", (n) => Number.isSafeInteger(n) && n >= 1, "an integer >= 1"),
-    seed: number("seed", (n) => Number.isSafeInteger(n) && n >= 0, "an integer >= 0"),
-    weightDecay: number("weight_decay", (n) => Number.isFinite(n) && n >= 0, "a number >= 0"),
-    labelSmoothing: number("label_smoothing", (n) => Number.isFinite(n) && n >= 0 && n < 1, "a number in [0, 1)"),
-    average: number("average", (n) => Number.isSafeInteger(n) && n >= 0, "an integer >= 0"),
-    loss: loss as LossName | undefined,
-    schedule: schedule as ScheduleName | undefined,
-  };
-  // Leave out keys the file did not have, so callers can spread the record over defaults.
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as typeof record;
+  return { epochs, hyperparameters: hyperparameters as Partial<Hyperparameters> };
 }

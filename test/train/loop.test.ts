@@ -5,14 +5,8 @@ import { createParameterSums } from "../../src/model/average.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import { initParams } from "../../src/model/softmax-regression.js";
 import { evaluateModel } from "../../src/train/evaluate.js";
-import {
-  epochOrder,
-  evaluateAccuracy,
-  learningRate,
-  type TrainOptions,
-  train,
-  trainEpoch,
-} from "../../src/train/loop.js";
+import { epochOrder, evaluateAccuracy, type TrainOptions, train, trainEpoch } from "../../src/train/loop.js";
+import { learningRate } from "../../src/train/schedule.js";
 import type { Backend, StepOptions, StepReport } from "../../src/types.js";
 import { syntheticData } from "./synthetic.js";
 
@@ -96,6 +90,21 @@ describe("trainEpoch (d2l train_epoch_ch3)", () => {
     expect(reports).toEqual([1, 2, 3, 4, 5]);
     expect(sums.count).toBe(7);
     expect(sums.weight).toEqual(sumW);
+  });
+
+  it("a batch size larger than the split is one full-batch step, with buffers sized by the split", async () => {
+    const reports: StepReport[] = [];
+    const result = await trainEpoch(
+      new ReferenceBackend(),
+      initParams(0),
+      data.train,
+      epochOrder(0, 0, 300),
+      1e9,
+      step,
+      { onStep: (r) => reports.push(r) },
+    );
+    expect(reports.map((r) => [r.step, r.steps, r.batchSize])).toEqual([[1, 1, 300]]);
+    expect(result.trainLoss).toBeCloseTo(reports[0]!.lossSum / 300, 12);
   });
 
   it("stops after the current step when asked (Ctrl-C)", async () => {

@@ -17,7 +17,7 @@ const record: TrainingRecord = {
 };
 
 describe("training metadata", () => {
-  it("is strings only, with the keys of DESIGN §5 and no timestamp", () => {
+  it("is strings only, with the keys files have always had and no timestamp", () => {
     const m = trainingMetadata(record, ["a", "b"]);
     expect(m).toEqual({
       format: "pt",
@@ -37,22 +37,23 @@ describe("training metadata", () => {
   });
 
   it("reads back what it wrote (for --resume)", () => {
-    const { testAccuracy: _, ...rest } = record;
-    expect(readTrainingRecord(trainingMetadata(record, []), "m")).toEqual(rest);
+    const { testAccuracy: _, epochs, ...hyperparameters } = record;
+    expect(readTrainingRecord(trainingMetadata(record, []), "m")).toEqual({ epochs, hyperparameters });
   });
 
-  it("needs only epochs; other keys are left out when absent", () => {
-    expect(readTrainingRecord({ epochs: "3" }, "m")).toEqual({ epochs: 3 });
+  it("needs only epochs; hyperparameters are left out when absent (older files)", () => {
+    expect(readTrainingRecord({ epochs: "3" }, "m")).toEqual({ epochs: 3, hyperparameters: {} });
+    expect(readTrainingRecord({ epochs: "0", lr: "0.5" }, "m")).toEqual({ epochs: 0, hyperparameters: { lr: 0.5 } });
   });
 
   const bad: [Record<string, string>, RegExp][] = [
     [{}, /m: metadata has no "epochs" entry/],
     [{ epochs: "-1" }, /m: metadata epochs is "-1", expected an integer >= 0/],
     [{ epochs: "" }, /metadata epochs is ""/],
-    [{ epochs: "2", lr: "0" }, /metadata lr is "0", expected a number > 0/],
-    [{ epochs: "2", batch_size: "1.5" }, /metadata batch_size/],
+    [{ epochs: "2", lr: "0" }, /metadata lr is "0", expected a finite number > 0/],
+    [{ epochs: "2", batch_size: "1.5" }, /metadata batch_size is "1.5", expected an integer >= 1/],
     [{ epochs: "2", label_smoothing: "1" }, /metadata label_smoothing/],
-    [{ epochs: "2", loss: "hinge" }, /metadata loss is "hinge", expected cross-entropy or mse/],
+    [{ epochs: "2", loss: "squared" }, /metadata loss is "squared", expected one of cross-entropy, mse/],
     [{ epochs: "2", schedule: "step" }, /metadata schedule/],
     [{ epochs: "2", average: "x" }, /metadata average/],
   ];
