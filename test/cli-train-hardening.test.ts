@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModel } from "../src/model-file/model-file.js";
-import { assertBuilt, BIN, realDataRequired, SYSTEM_DATA } from "./helpers/pictures-cli.js";
+import { assertBuilt, BIN, realDataRequired } from "./helpers/pictures-cli.js";
 
 let dir: string;
 beforeAll(() => {
@@ -42,7 +42,9 @@ function run(args: readonly string[], during: (child: ChildProcess, output: { st
 
 const lines = (text: string) => text.split("\n").filter((line) => line !== "");
 const noData = ["--offline", "--data-dir", "no-data-here"];
-const realData = ["--offline", "--data-dir", SYSTEM_DATA];
+// Relative to the test's directory: the loader finds the system copy and caches its raw files
+// there (never --data-dir on the system directory itself, which would write into it).
+const realData = ["--offline", "--data-dir", "data"];
 const leftovers = (where: string) => readdirSync(where).filter((name) => name.endsWith(".tmp"));
 
 describe("softmax train: output paths are checked before training (exit 2, one line naming the flag)", () => {

@@ -7,7 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, BIN, ROOT, realDataRequired, SYSTEM_DATA } from "./helpers/pictures-cli.js";
+import { assertBuilt, BIN, ROOT, realDataRequired } from "./helpers/pictures-cli.js";
+
+// Relative to the test's directory: the loader finds the system copy and caches its raw files
+// there (never the system directory itself as the data directory, which would write into it).
+const DATA_DIR = "data";
 
 let dir: string;
 beforeAll(() => {
@@ -20,7 +24,7 @@ function run(script: string, args: readonly string[]) {
   return spawnSync(process.execPath, [join(ROOT, "examples", script), ...args], {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, SOFTMAX_DATA_DIR: SYSTEM_DATA, DEBUG: "" },
+    env: { ...process.env, SOFTMAX_DATA_DIR: DATA_DIR, DEBUG: "" },
   });
 }
 
@@ -48,7 +52,7 @@ describe.skipIf(!realDataRequired())("examples/", () => {
     const resumed = spawnSync(
       process.execPath,
       [BIN, "train", "--resume", model, "--epochs", "1", "--out", join(dir, "resumed.safetensors"), "--json"],
-      { cwd: dir, encoding: "utf8", env: { ...process.env, SOFTMAX_DATA_DIR: SYSTEM_DATA, DEBUG: "" } },
+      { cwd: dir, encoding: "utf8", env: { ...process.env, SOFTMAX_DATA_DIR: DATA_DIR, DEBUG: "" } },
     );
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout.split("\n")[0]!)).toMatchObject({ event: "epoch", epoch: 4, epochs: 4 });
