@@ -53,7 +53,7 @@ describe("training metadata", () => {
     [{ epochs: "2", lr: "0" }, /metadata lr is "0", expected a finite number > 0/],
     [{ epochs: "2", batch_size: "1.5" }, /metadata batch_size is "1.5", expected an integer >= 1/],
     [{ epochs: "2", label_smoothing: "1" }, /metadata label_smoothing/],
-    [{ epochs: "2", loss: "squared" }, /metadata loss is "squared", expected one of cross-entropy, mse/],
+    [{ epochs: "2", loss: "squared" }, /metadata loss is "squared", expected one of cross-entropy, mse, hinge/],
     [{ epochs: "2", schedule: "step" }, /metadata schedule/],
     [{ epochs: "2", average: "x" }, /metadata average/],
   ];
