@@ -62,7 +62,7 @@ describe("softmax completion bash", () => {
       expect.arrayContaining(["train", "evaluate", "completion", "--help"]),
     );
     expect(bashComplete(["softmax", "ev"])).toEqual(["evaluate"]);
-    expect(bashComplete(["softmax", "train", "--loss", ""])).toEqual(["cross-entropy", "mse"]);
+    expect(bashComplete(["softmax", "train", "--loss", ""])).toEqual(["cross-entropy", "mse", "hinge"]);
     // --flag=value: bash hands the = over as a word of its own.
     expect(bashComplete(["softmax", "train", "--loss", "=", "m"])).toEqual(["mse"]);
     expect(bashComplete(["softmax", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
@@ -102,7 +102,7 @@ describe.runIf(installed("fish"))("softmax completion fish", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(fishComplete("softmax tr")).toEqual(["train"]);
     expect(fishComplete("softmax train --epo")).toEqual(["--epochs"]);
-    expect(fishComplete("softmax train --loss ")).toEqual(["cross-entropy", "mse"]);
+    expect(fishComplete("softmax train --loss ")).toEqual(["cross-entropy", "hinge", "mse"]);
     expect(fishComplete("softmax predict my")).toEqual(["my shirt.png"]);
     expect(fishComplete("softmax completion ")).toEqual(["bash", "fish", "zsh"]);
   });
@@ -151,7 +151,7 @@ describe.runIf(installed("zsh"))("softmax completion zsh", () => {
     );
     expect(commands).toEqual(["train"]);
     expect(flags).toEqual(["--epochs"]);
-    expect(choices).toEqual(["cross-entropy", "mse"]);
+    expect(choices.sort()).toEqual(["cross-entropy", "hinge", "mse"]);
     expect(files).toEqual(["my shirt.png"]);
   });
 });

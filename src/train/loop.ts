@@ -4,7 +4,7 @@
 // The shuffle is made here from the seeded PRNG, so every backend sees the same order.
 // Divergence is detected where the step runs: a backend stops before applying an update computed
 // from a non-finite loss and throws DivergenceError; the loop only adds the epoch to it.
-import { DivergenceError } from "../errors.js";
+import { DivergenceError, UsageError } from "../errors.js";
 import { createParameterSums, meanParameters } from "../model/average.js";
 import { Rng } from "../model/rng.js";
 import type {
@@ -18,7 +18,7 @@ import type {
   StepReport,
 } from "../types.js";
 import { Accumulator } from "./accumulator.js";
-import { type Hyperparameters, resolveHyperparameters } from "./hyperparameters.js";
+import { type Hyperparameters, integerValue, resolveHyperparameters } from "./hyperparameters.js";
 import type { TrainingRecord } from "./metadata.js";
 import { learningRate } from "./schedule.js";
 
@@ -72,6 +72,8 @@ export interface TrainResult {
   /** How the parameters were trained, as a model file records it (saveTrainedModel writes it). */
   readonly record: TrainingRecord;
 }
+
+const EPOCH_COUNT = integerValue(0);
 
 /** The shuffle of epoch `epochIndex` (0-based, counting resumed epochs): a permutation of 0..n−1 from stream 1 + epochIndex. */
 export function epochOrder(seed: number, epochIndex: number, n: number): Uint32Array {
@@ -130,6 +132,13 @@ export async function train(
   const { epochs, startEpoch = 0, ...given } = options;
   const h = resolveHyperparameters(given);
   const totalEpochs = startEpoch + epochs;
+  // Epoch numbers must stay exact: past 2^53, e + 1 === e and the loop below would never end.
+  if (!EPOCH_COUNT.valid(epochs) || !EPOCH_COUNT.valid(startEpoch) || !EPOCH_COUNT.valid(totalEpochs)) {
+    throw new UsageError(
+      `epochs is ${epochs} after ${startEpoch} already trained; expected integers >= 0 whose sum is below 2^53`,
+      { hint: "give a smaller --epochs" },
+    );
+  }
   // Tail averaging (Polyak & Juditsky 1992): the result is the mean of the parameters after every
   // step of the last `average` epochs of this call; it cancels most of the noise that a constant
   // learning rate leaves in the last iterate.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DivergenceError } from "../../src/errors.js";
+import { DivergenceError, UsageError } from "../../src/errors.js";
 import { WasmBackend } from "../../src/kernels/wasm-backend.js";
 import { createParameterSums } from "../../src/model/average.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
@@ -263,6 +263,14 @@ describe("train (d2l train_ch3)", () => {
       /^training diverged in epoch 1: the loss became (NaN|-?Infinity) at step \d+ of 75$/,
     );
     await expect(run).rejects.toMatchObject({ hint: "try a smaller --lr than 10" });
+  });
+
+  it("refuses epoch counts that are not exact integers (past 2^53 the loop would never end)", async () => {
+    const run = (epochs: number, startEpoch: number) =>
+      train(new ReferenceBackend(), data, initParams(0), { ...base, epochs, startEpoch });
+    await expect(run(10, 2 ** 53 - 1)).rejects.toThrow(/epochs is 10 after 9007199254740991 already trained/);
+    await expect(run(1.5, 0)).rejects.toThrow(UsageError);
+    await expect(run(-1, 0)).rejects.toThrow(UsageError);
   });
 
   it("with a cosine schedule, reports the per-epoch rates", async () => {
