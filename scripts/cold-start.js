@@ -14,10 +14,11 @@
 //   epoch 1           → epoch 1's line (memory set-up, first-touch copies, JIT tiers, epoch 1)
 //   epochs 2-10       epoch 1's line → epoch 10's line
 //   save              epoch 10's line → the done line (metadata, atomic write of the model)
-//   exit              done line → the process has exited (backend close, teardown)
+//   close             done line → the process's exit event (backend close, the event loop drains)
+//   teardown          exit event → the process is gone (Node's and the worker's teardown)
 // and "epoch 1 extra" = epoch 1 − the median of epochs 2–10 (what the first epoch costs on top).
 // Medians over the processes; JSON on stdout, a table on stderr. Measurement only.
-// Usage: node scripts/cold-start.js [--runs N] [--threads N] [--no-compile-cache]
+// Usage: node scripts/cold-start.js [--runs N] [--threads N] [--no-compile-cache] [--node-flags="--flag ..."]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     threads: { type: "string", default: "2" },
     "no-compile-cache": { type: "boolean", default: false },
+    // Node/V8 flags for the CLI process, to try a cut before making it (e.g. --no-wasm-dynamic-tiering).
+    "node-flags": { type: "string", default: "" },
   },
 });
 const RUNS = Number(values.runs);
@@ -41,6 +44,7 @@ function runOnce() {
   const dir = mkdtempSync(join(tmpdir(), "softmax-cold-start-"));
   const marksFile = join(dir, "marks.json");
   const args = [
+    ...values["node-flags"].split(" ").filter((flag) => flag !== ""),
     "--import",
     PROBE,
     join(ROOT, "bin/softmax.js"),
@@ -106,7 +110,8 @@ function phases(run) {
     "epoch 1": epochs[0] - ready,
     "epochs 2-10": epochs.at(-1) - epochs[0],
     save: run.done - epochs.at(-1),
-    exit: run.closed - run.done,
+    close: m.exit - run.done,
+    teardown: run.closed - m.exit,
     wall: run.closed - run.spawned,
     "epoch 1 extra": epochs[0] - ready - steady,
     "steady epoch": steady,
@@ -124,6 +129,7 @@ const result = {
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
   job: { ...JOB, threads: Number(values.threads) },
   compile_cache: !values["no-compile-cache"],
+  node_flags: values["node-flags"],
   runs: RUNS,
   median_ms: medians,
   outside_epochs_ms: outside,
@@ -136,5 +142,6 @@ process.stderr.write(
     names.map((n) => [n, medians[n].toFixed(1)]),
   )}\noutside the 10 epochs' steady-state time: ${outside.toFixed(0)} ms of ${medians.wall.toFixed(0)} ms\n` +
     `${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}, ${values.threads} threads, ` +
-    `compile cache ${result.compile_cache ? "on where Node has it" : "off"}; ${RUNS} processes\n`,
+    `compile cache ${result.compile_cache ? "on where Node has it" : "off"}` +
+    `${values["node-flags"] ? `, node flags ${values["node-flags"]}` : ""}; ${RUNS} processes\n`,
 );
