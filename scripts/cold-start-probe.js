@@ -1,16 +1,36 @@
 // Preloaded by scripts/cold-start.js into a `softmax train` process (`node --import THIS`): it
-// records when the WebAssembly kernel is compiled and when the worker thread starts and reports
-// ready, then at exit writes those moments, Node's own start-up milestones and bin/softmax.js's
-// "modules loaded" mark to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are
-// milliseconds since the process's time origin. It wraps WebAssembly.Module and Worker without
+// records when the data files are read (the first open of an IDX file to the last close), when
+// the WebAssembly kernel is compiled, and when the worker thread starts and reports ready; at exit
+// it writes those moments, Node's own start-up milestones and bin/softmax.js's "modules loaded"
+// mark to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are milliseconds since the
+// process's time origin. It wraps fs/promises' open, WebAssembly.Module and Worker without
 // changing what they do. Measurement only.
 import { writeFileSync } from "node:fs";
+import fsPromises from "node:fs/promises";
 import { syncBuiltinESMExports } from "node:module";
 import workerThreads from "node:worker_threads";
 
 const marks = {};
 const once = (name) => {
   marks[name] ??= performance.now();
+};
+
+const originalOpen = fsPromises.open;
+fsPromises.open = async function open(path, ...rest) {
+  const data = /-idx\d-ubyte(\.gz)?$/.test(String(path)); // the dataset's files, not their records
+  if (data) once("dataStart");
+  const handle = await originalOpen.call(this, path, ...rest);
+  if (data) {
+    const close = handle.close.bind(handle);
+    handle.close = async () => {
+      try {
+        return await close();
+      } finally {
+        marks.dataEnd = performance.now(); // the last one wins
+      }
+    };
+  }
+  return handle;
 };
 
 const OriginalModule = WebAssembly.Module;
@@ -31,7 +51,7 @@ workerThreads.Worker = class Worker extends OriginalWorker {
     this.once("message", () => once("workerReady")); // the kernel's worker posts "ready" first
   }
 };
-syncBuiltinESMExports(); // so that `import { Worker } from "node:worker_threads"` sees the wrapper
+syncBuiltinESMExports(); // so that `import { Worker } from "node:worker_threads"` etc. see the wrappers
 
 process.on("exit", () => {
   const timing = performance.nodeTiming;

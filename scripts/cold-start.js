@@ -2,21 +2,24 @@
 // Where the time of a whole `softmax train --epochs 10 --lr 0.1` process goes outside the epochs.
 // It runs the CLI (bin/softmax.js, --json) with scripts/cold-start-probe.js preloaded, after one
 // warm-up process (page cache, the data cache, Node's compile cache), and splits each process's
-// wall time into phases, from the probe's marks (Node's start-up milestones, bin/softmax.js's
-// "modules loaded" mark, the WebAssembly compilation, the worker's start) and from the moments the
-// NDJSON epoch and done lines reach this process:
+// wall time with the probe's marks (Node's start-up milestones, bin/softmax.js's "modules loaded"
+// mark, the data files' reads, the WebAssembly compilation, the worker's start) and the moments
+// the NDJSON epoch and done lines reach this process. Some of these overlap (the worker may start
+// while the data loads), so each is a duration of its own:
 //   exec              spawn → the child's time origin (exec, dynamic linking of node)
 //   node start        time origin → Node's bootstrap complete
 //   modules           bootstrap → the CLI's module graph loaded (includes the ~1 ms probe)
-//   flags + data      → the kernel's compilation starts (flag parsing, loading Fashion-MNIST)
+//   data load         first open of an IDX file → its last close (reads of the cached raw files)
 //   wasm compile      WebAssembly.Module of the kernel (main thread)
-//   worker start      → the worker thread reports ready (2 threads only)
-//   epoch 1           → epoch 1's line (memory set-up, first-touch copies, JIT tiers, epoch 1)
+//   worker start      new Worker → the worker thread reports ready (2 threads only)
+//   to epoch 1        modules loaded → the later of data loaded, kernel compiled, worker ready
+//   epoch 1           → epoch 1's line (copies into the wasm memory, JIT tiers, epoch 1)
 //   epochs 2-10       epoch 1's line → epoch 10's line
 //   save              epoch 10's line → the done line (metadata, atomic write of the model)
 //   close             done line → the process's exit event (backend close, the event loop drains)
 //   teardown          exit event → the process is gone (Node's and the worker's teardown)
 // and "epoch 1 extra" = epoch 1 − the median of epochs 2–10 (what the first epoch costs on top).
+// exec + node start + modules + to epoch 1 + epoch 1 + epochs 2-10 + save + close + teardown = wall.
 // Medians over the processes; JSON on stdout, a table on stderr. Measurement only.
 // Usage: node scripts/cold-start.js [--runs N] [--threads N] [--no-compile-cache] [--node-flags="--flag ..."]
 import { spawn } from "node:child_process";
@@ -94,19 +97,20 @@ function runOnce() {
   });
 }
 
-/** Phase durations (ms) of one run, in process order. */
+/** Phase durations (ms) of one run. */
 function phases(run) {
   const m = run.marks;
   const epochs = run.epochs;
-  const ready = m.workerReady ?? m.wasmCompileEnd;
+  const ready = Math.max(m.dataEnd, m.wasmCompileEnd, m.workerReady ?? 0);
   const steady = median(epochs.slice(1).map((t, i) => t - epochs[i]));
   return {
     exec: -run.spawned,
     "node start": m.bootstrapComplete,
     modules: m.modulesLoaded - m.bootstrapComplete,
-    "flags + data": m.wasmCompileStart - m.modulesLoaded,
+    "data load": m.dataEnd - m.dataStart,
     "wasm compile": m.wasmCompileEnd - m.wasmCompileStart,
-    "worker start": ready - m.wasmCompileEnd,
+    "worker start": m.workerReady === undefined ? 0 : m.workerReady - m.workerStart,
+    "to epoch 1": ready - m.modulesLoaded,
     "epoch 1": epochs[0] - ready,
     "epochs 2-10": epochs.at(-1) - epochs[0],
     save: run.done - epochs.at(-1),
