@@ -13,14 +13,21 @@
 // time, and the ratio peer/ours (how many times faster ours is). JSON on stdout, a table and the
 // issue's goals as measured ratios on stderr. Measurement only, except that the native reference
 // must show it trains (epoch-1 loss < 0.9, test accuracy > 0.8) or the run fails.
-// Usage: node scripts/bench-peers.js [ROUNDS]   (default 3)
+// Usage: node scripts/bench-peers.js [ROUNDS] [--skip NAME]...   (default 3 rounds; --skip leaves out
+// the contenders whose name starts with NAME, e.g. --skip "torch (2": on a busy machine PyTorch's
+// two OpenMP threads spin against the others and one run can take minutes)
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { median, ROOT, run, runEpochs, runOurs, steadyEpoch, table } from "./bench-lib.js";
 
-const ROUNDS = Number(process.argv[2] ?? 3);
+const { values: flags, positionals } = parseArgs({
+  options: { skip: { type: "string", multiple: true, default: [] } },
+  allowPositionals: true,
+});
+const ROUNDS = Number(positionals[0] ?? 3);
 const { dataDirFor, FASHION_MNIST, systemDirFor } = await import(new URL("../dist/index.js", import.meta.url).href);
 // The peers read the data where `softmax train` finds it: its data directory, then the system one.
 process.env.PEER_DATA_DIRS = [dataDirFor(FASHION_MNIST, undefined), systemDirFor(FASHION_MNIST)]
@@ -123,6 +130,12 @@ const contenders = [
       ]
     : []),
 ];
+
+const skipped = contenders.filter((c) => flags.skip.some((prefix) => c.name.startsWith(prefix)));
+for (const c of skipped) {
+  contenders.splice(contenders.indexOf(c), 1);
+  notes.push(`skipped ${c.name}: --skip`);
+}
 
 async function blasInUse() {
   if (!hasNumpy) return "none";

@@ -22,14 +22,16 @@
 // /usr/share/datasets/fashion-mnist; each file raw or .gz, read through zlib)
 #define _GNU_SOURCE
 #include <math.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -60,7 +62,7 @@ static void die(const char *what, const char *name) {
   exit(1);
 }
 
-// Reads all of `name` (raw or .gz: gzread passes raw files through) from the first directory of
+// Reads all of `name` (raw, else .gz through zlib) from the first directory of
 // $PEER_DATA_DIRS (colon-separated, as peer_data.py reads it) holding it, else from Debian's
 // /usr/share/datasets/fashion-mnist. Returns a malloc'd buffer and its size.
 static uint8_t *read_file(const char *name, size_t *size) {
@@ -69,22 +71,33 @@ static uint8_t *read_file(const char *name, size_t *size) {
   snprintf(dirs, sizeof dirs, "%s", env && *env ? env : "/usr/share/datasets/fashion-mnist");
   char path[8400];
   for (char *save = NULL, *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-    for (int gz = 0; gz < 2; gz++) {
-      snprintf(path, sizeof path, "%s/%s%s", dir, name, gz ? ".gz" : "");
-      gzFile f = gzopen(path, "rb");
-      if (!f) continue;
-      size_t cap = 1 << 20, len = 0;
-      uint8_t *buf = malloc(cap);
-      int got;
-      while ((got = gzread(f, buf + len, (unsigned)(cap - len))) > 0) {
-        len += (size_t)got;
-        if (len == cap) buf = realloc(buf, cap *= 2);
-      }
-      gzclose(f);
-      if (got < 0) die("cannot decompress", path);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *raw = fopen(path, "rb");
+    if (raw) { // the raw payload (the data cache): one read of the whole file
+      fseek(raw, 0, SEEK_END);
+      size_t len = (size_t)ftell(raw);
+      rewind(raw);
+      uint8_t *buf = malloc(len);
+      if (fread(buf, 1, len, raw) != len) die("cannot read", path);
+      fclose(raw);
       *size = len;
       return buf;
     }
+    snprintf(path, sizeof path, "%s/%s.gz", dir, name);
+    gzFile f = gzopen(path, "rb");
+    if (!f) continue;
+    gzbuffer(f, 1 << 20);
+    size_t cap = 1 << 22, len = 0;
+    uint8_t *buf = malloc(cap);
+    int got;
+    while ((got = gzread(f, buf + len, (unsigned)(cap - len))) > 0) {
+      len += (size_t)got;
+      if (len == cap) buf = realloc(buf, cap *= 2);
+    }
+    gzclose(f);
+    if (got < 0) die("cannot decompress", path);
+    *size = len;
+    return buf;
   }
   die("not found in $PEER_DATA_DIRS or /usr/share/datasets/fashion-mnist", name);
   return NULL;
@@ -97,12 +110,7 @@ static Set load_set(const char *images_name, const char *labels_name) {
   if (isize < 16 || lsize < 8 || images[3] != 3 || labels[3] != 1) die("not an IDX images/labels pair", images_name);
   int n = (labels[4] << 24) | (labels[5] << 16) | (labels[6] << 8) | labels[7];
   if (isize != 16 + (size_t)n * INPUTS || lsize != 8 + (size_t)n) die("size does not match the header", images_name);
-  Set set = {aligned_alloc(64, ((size_t)n * INPUTS + 63) / 64 * 64), malloc((size_t)n), n};
-  memcpy(set.images, images + 16, (size_t)n * INPUTS);
-  memcpy(set.labels, labels + 8, (size_t)n);
-  free(images);
-  free(labels);
-  return set;
+  return (Set){images + 16, labels + 8, n}; // past the IDX headers (kept for the process's life)
 }
 
 // ---- seeded randomness (xorshift64*, Box–Muller) ------------------------------------------------
@@ -266,22 +274,31 @@ static double softmax_xent(float *g, const float *logits, const uint8_t *labels,
 
 // ---- threads ----------------------------------------------------------------------------------
 
-// A sense-reversing spin barrier (a futex-based pthread barrier costs tens of µs per step);
-// it yields the core after a while so that an oversubscribed machine still makes progress.
+// A sense-reversing barrier that spins briefly (~10–20 µs, as the wasm kernel's does), then sleeps
+// on a futex: a futex-only barrier costs a wake-up per step, and a spin-only one wrecks a busy
+// machine where the threads share a core.
 static atomic_int barrier_count;
 static atomic_int barrier_sense;
+static atomic_int barrier_sleepers;
 static int nthreads = 1;
 
 static void barrier(int *local_sense) {
   if (nthreads == 1) return;
-  *local_sense = !*local_sense;
+  const int sense = *local_sense = !*local_sense;
   if (atomic_fetch_add(&barrier_count, 1) == nthreads - 1) {
     atomic_store(&barrier_count, 0);
-    atomic_store(&barrier_sense, *local_sense);
-  } else {
-    for (long spins = 0; atomic_load_explicit(&barrier_sense, memory_order_acquire) != *local_sense; spins++)
-      if (spins > 20000) sched_yield();
+    atomic_store(&barrier_sense, sense);
+    if (atomic_load(&barrier_sleepers) > 0)
+      syscall(SYS_futex, &barrier_sense, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+    return;
   }
+  for (int spins = 0; spins < 20000; spins++)
+    if (atomic_load_explicit(&barrier_sense, memory_order_acquire) == sense) return;
+  atomic_fetch_add(&barrier_sleepers, 1);
+  // FUTEX_WAIT returns at once if the sense has already flipped (it compares atomically).
+  while (atomic_load(&barrier_sense) != sense)
+    syscall(SYS_futex, &barrier_sense, FUTEX_WAIT_PRIVATE, !sense, NULL, NULL, 0);
+  atomic_fetch_sub(&barrier_sleepers, 1);
 }
 
 static Set train_set, test_set;
