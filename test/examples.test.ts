@@ -34,6 +34,20 @@ function pngSize(path: string): { width: number; height: number } {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
+describe("examples/ type-check", () => {
+  it("against the package's published types (dist/index.d.ts), as an editor would check them", () => {
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const options = ["--noEmit", "--allowJs", "--checkJs", "--module", "nodenext", "--target", "es2022"];
+    const files = ["train-and-predict.mjs", "draw-pictures.mjs"].map((name) => join(ROOT, "examples", name));
+    const r = spawnSync(process.execPath, [tsc, ...options, "--types", "node", "--skipLibCheck", ...files], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 120_000);
+});
+
 describe.skipIf(!realDataRequired())("examples/", () => {
   it("train-and-predict.mjs trains 3 epochs, saves a model --resume accepts, and predicts five test images", () => {
     const model = join(dir, "example.safetensors");
