@@ -7,18 +7,7 @@ import type { LossName } from "../types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
 import { Rng } from "./rng.js";
 import { weightDecayPenalty } from "./sgd.js";
-import {
-  crossEntropy,
-  crossEntropyBackward,
-  type Floats,
-  hingeBackward,
-  hingeLoss,
-  linearBackward,
-  linearForward,
-  softmax,
-  squaredError,
-  squaredErrorBackward,
-} from "./softmax-regression.js";
+import { linearBackward, linearForward, lossAndGradient } from "./softmax-regression.js";
 
 const C = NUM_CLASSES;
 const D = NUM_INPUTS;
@@ -32,30 +21,8 @@ export const GRADIENT_CHECK_TOLERANCE = 1e-6;
  */
 const H = 1e-4;
 
-/** Loss of the batch (summed) and its gradient with respect to the logits (of the mean), from logits and probabilities. */
-interface LossMaths {
-  sum(logits: Floats, P: Floats, labels: Uint8Array, B: number, labelSmoothing: number): number;
-  backward(dLogits: Floats, logits: Floats, P: Floats, labels: Uint8Array, B: number, labelSmoothing: number): void;
-}
-
-/** Every loss the backends train with, and its reference maths (softmax-regression.ts). */
-const LOSS_MATHS: Record<LossName, LossMaths> = {
-  "cross-entropy": {
-    sum: (logits, _P, labels, B, eps) => crossEntropy(logits, labels, B, eps),
-    backward: (dLogits, _logits, P, labels, B, eps) => crossEntropyBackward(dLogits, P, labels, B, eps),
-  },
-  mse: {
-    sum: (_logits, P, labels, B, eps) => squaredError(P, labels, B, eps),
-    backward: (dLogits, _logits, P, labels, B, eps) => squaredErrorBackward(dLogits, P, labels, B, eps),
-  },
-  hinge: {
-    sum: (logits, _P, labels, B) => hingeLoss(logits, labels, B),
-    backward: (dLogits, logits, _P, labels, B) => hingeBackward(dLogits, logits, labels, B),
-  },
-};
-
-/** The losses the check covers, in the order of the table above. */
-export const GRADIENT_CHECK_LOSSES = Object.keys(LOSS_MATHS) as LossName[];
+/** The losses the check covers: every loss the backends train with. */
+export const GRADIENT_CHECK_LOSSES: readonly LossName[] = ["cross-entropy", "mse", "hinge"];
 
 export interface GradientCheckOptions {
   readonly loss: LossName;
@@ -141,20 +108,20 @@ export function gradientCheckProblem(seed: number) {
 /** cs231n's gradient check of `options.loss` (with weight decay and label smoothing on by default). */
 export function gradientCheck(options: GradientCheckOptions): GradientCheckResult {
   const { loss, weightDecay = 0.01, labelSmoothing = 0.1, seed = 0 } = options;
-  const maths = LOSS_MATHS[loss];
   const { X, labels, W, b, B, checked } = gradientCheckProblem(seed);
   const logits = new Float64Array(B * C);
   const P = new Float64Array(B * C);
+  const dLogits = new Float64Array(B * C);
+  // The reference's one dispatch on the loss (lossAndGradient) gives both the loss and dLogits.
   const objective = (): number => {
     linearForward(logits, X, W, b, B);
-    softmax(P, logits, B);
-    return maths.sum(logits, P, labels, B, labelSmoothing) / B + weightDecayPenalty(W, weightDecay);
+    return (
+      lossAndGradient(dLogits, P, logits, labels, B, loss, labelSmoothing) / B + weightDecayPenalty(W, weightDecay)
+    );
   };
 
-  // Analytic gradient: backprop to the logits, then through the linear layer, plus λW.
+  // Analytic gradient: backprop to the logits (by the objective at θ), then through the linear layer, plus λW.
   objective();
-  const dLogits = new Float64Array(B * C);
-  maths.backward(dLogits, logits, P, labels, B, labelSmoothing);
   const dW = new Float64Array(C * D);
   const db = new Float64Array(C);
   linearBackward(dW, db, dLogits, X, B);
