@@ -3,13 +3,7 @@
 // finite differences; this file only picks the losses, prints one row (or NDJSON object) per loss
 // and sets the exit status: 1 when any relative error reaches the tolerance.
 import type { Command } from "commander";
-import {
-  GRADIENT_CHECK_LOSSES,
-  GRADIENT_CHECK_TOLERANCE,
-  gradientCheck,
-  type LossName,
-  SoftmaxError,
-} from "../index.js";
+import { GRADIENT_CHECK_TOLERANCE, gradientCheck, LOSS_NAMES, type LossName, SoftmaxError } from "../index.js";
 import { oneOf } from "./options.js";
 import { Output } from "./output.js";
 
@@ -26,8 +20,8 @@ export function registerGradcheck(program: Command): void {
     )
     .option(
       "--loss <name>",
-      `check only this loss (${GRADIENT_CHECK_LOSSES.join(", ")}; default: all)`,
-      oneOf<LossName>(GRADIENT_CHECK_LOSSES),
+      `check only this loss (${LOSS_NAMES.join(", ")}; default: all)`,
+      oneOf<LossName>(LOSS_NAMES),
     )
     .option("--json", "print one NDJSON `gradcheck` object per loss")
     .addHelpText(
@@ -42,7 +36,7 @@ numeric n); the largest is printed. Exit status 1 when one reaches ${GRADIENT_CH
     )
     .action((flags: GradcheckFlags) => {
       const output = new Output({ json: flags.json });
-      const losses = flags.loss === undefined ? GRADIENT_CHECK_LOSSES : [flags.loss];
+      const losses = flags.loss === undefined ? LOSS_NAMES : [flags.loss];
       const width = Math.max(...losses.map((loss) => loss.length));
       output.line(`${"loss".padEnd(width)}  max rel error  checked`);
       const failed: string[] = [];

@@ -21,9 +21,6 @@ export const GRADIENT_CHECK_TOLERANCE = 1e-6;
  */
 const H = 1e-4;
 
-/** The losses the check covers: every loss the backends train with. */
-export const GRADIENT_CHECK_LOSSES: readonly LossName[] = ["cross-entropy", "mse", "hinge"];
-
 export interface GradientCheckOptions {
   readonly loss: LossName;
   /** λ of the L2 term (on by default, so that its gradient λW is checked too). */
