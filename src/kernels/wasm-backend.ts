@@ -344,7 +344,10 @@ export class WasmBackend implements Backend {
     if (this.worker !== null) {
       const worker = this.worker;
       worker.ref(); // keep the event loop alive until the exit event arrives
-      if (Atomics.load(this.memory.control(), Control.failed) === 1) await worker.terminate();
+      // A worker never waited for may still be starting: its "ready" handler would unref it again
+      // (the process then ends with close() pending) and it would not see an exit posted now.
+      if (this.workerReady !== null || Atomics.load(this.memory.control(), Control.failed) === 1)
+        await worker.terminate();
       else this.post(this.memory.control(), Command.exit);
       await this.workerExited;
     }
