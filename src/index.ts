@@ -30,7 +30,6 @@ export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export { scalePixels } from "./model/batch.js";
 export {
-  GRADIENT_CHECK_LOSSES,
   GRADIENT_CHECK_TOLERANCE,
   type GradientCheckOptions,
   type GradientCheckResult,
@@ -75,6 +74,19 @@ export { type PredictionCell, predictionItem, renderPredictions } from "./pictur
 export { renderWeightTemplates } from "./pictures/weights.js";
 export { Accumulator } from "./train/accumulator.js";
 export { type Resumed, resumeTraining, saveTrainedModel } from "./train/checkpoint.js";
+export {
+  bestRun,
+  type CompareCallbacks,
+  type Comparison,
+  type ComparisonRun,
+  compare,
+  comparisonRuns,
+  type Grid,
+  MAX_RUNS,
+  type RunFigures,
+  type RunOutcome,
+  runFigures,
+} from "./train/compare.js";
 export { type Evaluation, evaluateModel } from "./train/evaluate.js";
 export {
   choiceValue,
@@ -105,5 +117,6 @@ export { readTrainingRecord, type SavedRecord, type TrainingRecord, trainingMeta
 export { accuracy, confusionMatrix, mostConfused, perClassAccuracy } from "./train/metrics.js";
 export { type Prediction, predict } from "./train/predict.js";
 export { learningRate, SCHEDULE_NAMES, type ScheduleName } from "./train/schedule.js";
+export { splitValidation, type ValidationSplit } from "./train/validation.js";
 export * from "./types.js";
 export { VERSION } from "./version.js";

@@ -2,6 +2,7 @@
 // its own module and only parses flags, calls the library and formats what it returns.
 import { Command, CommanderError } from "commander";
 import { InterruptedError, SoftmaxError, UsageError, VERSION } from "../index.js";
+import { registerCompare } from "./compare.js";
 import { registerCompletion } from "./completion.js";
 import { registerDatasets } from "./datasets.js";
 import { registerDownload } from "./download.js";
@@ -32,6 +33,7 @@ Examples:
   softmax evaluate --model model.safetensors
   softmax predict --n 6 --out predictions.png
   softmax show --n 18 --out samples.png
+  softmax compare --loss cross-entropy,mse --plot losses.png
   softmax gradcheck                     check each loss's gradient against finite differences
 
 Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`,
@@ -42,6 +44,7 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted (Ctrl-
   registerEvaluate(program);
   registerPredict(program);
   registerShow(program);
+  registerCompare(program);
   registerGradcheck(program);
   // Last: the completion script describes the commands registered before it.
   registerCompletion(program);

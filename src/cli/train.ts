@@ -155,6 +155,8 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
       interrupted: result.stopped,
       model: flags.out,
     });
+    if (hyperparameters.validation > 0)
+      output.line(`test acc ${result.testAccuracy.toFixed(3)}  (scored once, after training)`);
     output.line(`saved ${flags.out}`);
     if (interrupt.signal !== null) {
       throw new InterruptedError(
@@ -169,23 +171,36 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
 }
 
 function printEpoch(output: Output, report: EpochReport): void {
+  output.line(epochLine(report));
+  output.event("epoch", epochFields(report));
+}
+
+/** The human line of an epoch: `epoch  1/10  loss 0.7853  train acc 0.749  test acc 0.791  0.06s` (val acc with a split). */
+export function epochLine(report: EpochReport): string {
   const width = String(report.epochs).length;
+  const heldOut =
+    report.valAcc === undefined ? `test acc ${report.testAcc?.toFixed(3)}` : `val acc ${report.valAcc.toFixed(3)}`;
   const partial = report.complete ? "" : "  (interrupted)";
-  output.line(
+  return (
     `epoch ${String(report.epoch).padStart(width)}/${report.epochs}  loss ${report.trainLoss.toFixed(4)}  ` +
-      `train acc ${report.trainAcc.toFixed(3)}  test acc ${report.testAcc.toFixed(3)}  ${report.seconds.toFixed(2)}s${partial}`,
+    `train acc ${report.trainAcc.toFixed(3)}  ${heldOut}  ${report.seconds.toFixed(2)}s${partial}`
   );
-  output.event("epoch", {
+}
+
+/** The fields of an `epoch` event (the test accuracy, or with a split the validation accuracy). */
+export function epochFields(report: EpochReport): Record<string, unknown> {
+  return {
     epoch: report.epoch,
     epochs: report.epochs,
     train_loss: round(report.trainLoss, 4),
     train_acc: round(report.trainAcc, 4),
-    test_acc: report.testAcc,
+    ...(report.valAcc === undefined ? { test_acc: report.testAcc } : { val_acc: report.valAcc }),
     lr: report.lr,
+    grad_norm: round(report.gradNorm, 4),
     averaged: report.averaged,
     seconds: round(report.seconds, 2),
     ...(report.complete ? {} : { interrupted: true }),
-  });
+  };
 }
 
 /**
@@ -230,7 +245,7 @@ function curvesWriter(
  * directory that exists and is writable. Found after an hour of training, any of these would cost
  * the model (or the picture).
  */
-async function checkOutputPath(path: string, what: string, flag: string): Promise<void> {
+export async function checkOutputPath(path: string, what: string, flag: string): Promise<void> {
   if (path.trim() === "") {
     throw new UsageError(`${flag} is empty`, { hint: `give the path of the file for ${what}` });
   }
@@ -250,7 +265,7 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   return Number(value.toFixed(digits));
 }
 
@@ -261,7 +276,7 @@ function round(value: number, digits: number): number {
  * milliseconds and is let finish, so no half-written temporary file is left behind. The handlers
  * stay until the process ends, so that a signal after the save also ends it with 130 or 143.
  */
-function interruptFlag(): {
+export function interruptFlag(): {
   readonly signal: InterruptSignal | null;
   whileSaving<T>(save: () => Promise<T>): Promise<T>;
 } {

@@ -179,6 +179,15 @@ export const HYPERPARAMETERS = {
     metadataKey: "average",
     resume: true,
   }),
+  validation: entry({
+    flag: "--validation",
+    placeholder: "<n>",
+    help: "hold out N training images (always the same ones) and report validation accuracy each epoch, test accuracy once at the end (0: none)",
+    default: 0,
+    kind: integerValue(0),
+    metadataKey: "validation",
+    resume: true,
+  }),
 };
 
 type Table = typeof HYPERPARAMETERS;

@@ -1,5 +1,6 @@
 // The training loop (d2l §3.6.6 train_epoch_ch3 / train_ch3): reshuffle, one SGD pass through a
-// backend, accumulate loss and accuracy step by step, evaluate on the test set, report.
+// backend, accumulate loss and accuracy step by step, evaluate on the test set (or, with a
+// validation split, on the held-out images, and on the test set once at the end), report.
 // It takes a typed options object and callbacks; printing, saving and signals belong to the CLI.
 // The shuffle is made here from the seeded PRNG, so every backend sees the same order.
 // Divergence is detected where the step runs: a backend stops before applying an update computed
@@ -21,6 +22,7 @@ import { Accumulator } from "./accumulator.js";
 import { type Hyperparameters, integerValue, resolveHyperparameters } from "./hyperparameters.js";
 import type { TrainingRecord } from "./metadata.js";
 import { learningRate } from "./schedule.js";
+import { splitValidation } from "./validation.js";
 
 /**
  * What train() runs: the hyperparameters (any left out take their defaults, see
@@ -41,10 +43,17 @@ export interface EpochReport {
   /** Mean loss over the epoch's examples, accumulated during the epoch (before each update). */
   readonly trainLoss: number;
   readonly trainAcc: number;
-  /** Test accuracy of the parameters that would be saved now (the running average inside the averaging window). */
-  readonly testAcc: number;
+  /**
+   * Test accuracy of the parameters that would be saved now (the running average inside the
+   * averaging window). Absent with a validation split: the test set is then scored once, at the end.
+   */
+  readonly testAcc?: number;
+  /** With a validation split: the accuracy of those parameters on the held-out images. */
+  readonly valAcc?: number;
   readonly lr: number;
-  /** True when testAcc is that of averaged parameters. */
+  /** Mean over the epoch's steps of ‖dW‖_F, the Frobenius norm of the weight gradient before weight decay. */
+  readonly gradNorm: number;
+  /** True when testAcc (or valAcc) is that of averaged parameters. */
   readonly averaged: boolean;
   readonly seconds: number;
   /** False when Ctrl-C ended the epoch early: the figures then cover the steps that ran. */
@@ -89,13 +98,16 @@ export async function evaluateAccuracy(backend: Backend, params: Params, set: Im
 export interface EpochResult {
   readonly trainLoss: number;
   readonly trainAcc: number;
+  /** Mean over the epoch's steps of ‖dW‖_F, the weight gradient before weight decay. */
+  readonly gradNorm: number;
   readonly stopped: boolean;
 }
 
 /**
  * One pass over `train` in the given order (d2l train_epoch_ch3): mean loss and accuracy
- * accumulated step by step. With `average`, the backend adds the parameters after every update to
- * those running sums (tail averaging), inside its own loop.
+ * accumulated step by step, and the mean norm of the weight gradient over its steps (from the
+ * backend's sum of the norms). With `average`, the backend adds the parameters after every update
+ * to those running sums (tail averaging), inside its own loop.
  */
 export async function trainEpoch(
   backend: Backend,
@@ -107,21 +119,27 @@ export async function trainEpoch(
   hooks: EpochHooks = {},
   average?: ParameterSums,
 ): Promise<EpochResult> {
-  const metric = new Accumulator(3); // slot 0: sum of losses, 1: correct predictions, 2: examples
+  const metric = new Accumulator(4); // slot 0: sum of losses, 1: correct predictions, 2: examples, 3: steps
   const onStep: EpochHooks["onStep"] = (report) => {
-    metric.add(report.lossSum, report.correct, report.batchSize);
+    metric.add(report.lossSum, report.correct, report.batchSize, 1);
     hooks.onStep?.(report);
   };
-  const { stopped } = await backend.trainEpoch(params, train, order, batchSize, step, { ...hooks, onStep }, average);
+  const sums = await backend.trainEpoch(params, train, order, batchSize, step, { ...hooks, onStep }, average);
   const count = metric.get(2);
+  const steps = metric.get(3);
   return {
     trainLoss: count === 0 ? 0 : metric.get(0) / count,
     trainAcc: count === 0 ? 0 : metric.get(1) / count,
-    stopped,
+    gradNorm: steps === 0 ? 0 : sums.gradNormSum / steps,
+    stopped: sums.stopped,
   };
 }
 
-/** Trains `params` in place for `options.epochs` epochs (d2l train_ch3), testing after each. */
+/**
+ * Trains `params` in place for `options.epochs` epochs (d2l train_ch3), testing after each; with
+ * `validation` > 0, on the training images left after holding that many out, scoring each epoch on
+ * them and testing once at the end.
+ */
 export async function train(
   backend: Backend,
   data: FashionMnist,
@@ -131,6 +149,8 @@ export async function train(
 ): Promise<TrainResult> {
   const { epochs, startEpoch = 0, ...given } = options;
   const h = resolveHyperparameters(given);
+  const split = h.validation > 0 ? splitValidation(data.train, h.validation) : null;
+  const trainSet = split?.train ?? data.train;
   const totalEpochs = startEpoch + epochs;
   // Epoch numbers must stay exact: past 2^53, e + 1 === e and the loop below would never end.
   if (!EPOCH_COUNT.valid(epochs) || !EPOCH_COUNT.valid(startEpoch) || !EPOCH_COUNT.valid(totalEpochs)) {
@@ -157,8 +177,8 @@ export async function train(
     const epoch = await trainEpoch(
       backend,
       params,
-      data.train,
-      epochOrder(h.seed, e, data.train.count),
+      trainSet,
+      epochOrder(h.seed, e, trainSet.count),
       h.batchSize,
       step,
       { onStep: (report) => callbacks.onStep?.(e + 1, report), shouldStop: callbacks.shouldStop },
@@ -170,16 +190,24 @@ export async function train(
     });
     if (!epoch.stopped) epochsDone = e + 1;
     stopped = epoch.stopped || (e + 1 < totalEpochs && callbacks.shouldStop?.() === true);
-    // The last figure is that of the parameters saved, by this backend: `softmax evaluate` with
-    // the same backend reports exactly this number for the saved model.
-    testAccuracy = await evaluateAccuracy(backend, averaging ? meanParameters(average, mean) : params, data.test);
+    const current = averaging ? meanParameters(average, mean) : params;
+    // The last test figure is that of the parameters saved, by this backend: `softmax evaluate`
+    // with the same backend reports exactly this number for the saved model.
+    let heldOut: { testAcc: number } | { valAcc: number };
+    if (split === null) {
+      testAccuracy = await evaluateAccuracy(backend, current, data.test);
+      heldOut = { testAcc: testAccuracy };
+    } else {
+      heldOut = { valAcc: await evaluateAccuracy(backend, current, split.validation) };
+    }
     const report: EpochReport = {
       epoch: e + 1,
       epochs: totalEpochs,
       trainLoss: epoch.trainLoss,
       trainAcc: epoch.trainAcc,
-      testAcc: testAccuracy,
+      ...heldOut,
       lr,
+      gradNorm: epoch.gradNorm,
       averaged: averaging,
       seconds: (performance.now() - started) / 1000,
       complete: !epoch.stopped,

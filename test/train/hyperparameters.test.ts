@@ -28,6 +28,7 @@ const TEST_VALUES: Hyperparameters = {
   loss: "mse",
   schedule: "cosine",
   average: 3,
+  validation: 5000,
 };
 
 let dir: string;

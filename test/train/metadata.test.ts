@@ -13,6 +13,7 @@ const record: TrainingRecord = {
   loss: "mse",
   schedule: "cosine",
   average: 3,
+  validation: 5000,
   testAccuracy: 0.8505,
 };
 
@@ -32,6 +33,7 @@ describe("training metadata", () => {
       loss: "mse",
       schedule: "cosine",
       average: "3",
+      validation: "5000",
       test_accuracy: "0.8505",
     });
   });
