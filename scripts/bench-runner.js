@@ -3,12 +3,16 @@
 // defaults included, such as tail averaging over the last epoch), through the built library
 // (dist/index.js, as a program using the library would), timed without rounding: data-load seconds, then the seconds of every
 // epoch (training pass + test evaluation, as the training loop measures them). Prints one JSON
-// object. Arguments: --backend NAME, --threads N. Used by bench.js and bench-peers.js.
+// object. Arguments: --backend NAME, --threads N, --kernel auto|plain|fma. Used by bench.js and bench-peers.js.
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { backend: { type: "string", default: "wasm" }, threads: { type: "string" } },
+  options: {
+    backend: { type: "string", default: "wasm" },
+    threads: { type: "string" },
+    kernel: { type: "string", default: "auto" },
+  },
 });
 const dist = new URL("../dist/", import.meta.url);
 const { createBackend, DEFAULT_HYPERPARAMETERS, initParams, loadDataset, train } = await import(
@@ -20,7 +24,7 @@ const loadStarted = performance.now();
 // The data where `softmax train` finds it without flags ($SOFTMAX_DATA_DIR, else the per-user cache).
 const data = await loadDataset({ offline: true });
 const loadSeconds = (performance.now() - loadStarted) / 1000;
-const backend = await createBackend(values.backend, { threads });
+const backend = await createBackend(values.backend, { threads, kernel: values.kernel });
 const epochSeconds = [];
 try {
   const result = await train(
@@ -37,11 +41,12 @@ try {
       seed: 0,
       schedule: "constant",
       average: DEFAULT_HYPERPARAMETERS.average, // as `softmax train` does: the last epoch runs step by step
+      kernel: values.kernel,
     },
     { onEpoch: (report) => epochSeconds.push(report.seconds) },
   );
   process.stdout.write(
-    `${JSON.stringify({ backend: values.backend, threads, loadSeconds, epochSeconds, testAcc: result.testAccuracy })}\n`,
+    `${JSON.stringify({ backend: values.backend, kernel: backend.kernel, threads, loadSeconds, epochSeconds, testAcc: result.testAccuracy })}\n`,
   );
 } finally {
   await backend.close();

@@ -2,7 +2,7 @@
 // backends exist; the training loop sees the Backend interface of types.ts.
 import { WasmBackend } from "./kernels/wasm-backend.js";
 import { ReferenceBackend } from "./model/reference-backend.js";
-import type { Backend } from "./types.js";
+import type { Backend, KernelChoice } from "./types.js";
 
 export type BackendName = "reference" | "wasm";
 
@@ -17,6 +17,8 @@ export const DEFAULT_BACKEND: BackendName = "wasm";
 export interface BackendOptions {
   /** Threads a parallel backend may use: wasm uses 1 or 2 (the reference ignores it: it is single-threaded). */
   threads: number;
+  /** The wasm backend's kernel (types.ts KERNEL_CHOICES; default auto); the reference ignores it. */
+  kernel?: KernelChoice;
 }
 
 export async function createBackend(name: BackendName, options: BackendOptions): Promise<Backend> {
@@ -24,6 +26,6 @@ export async function createBackend(name: BackendName, options: BackendOptions):
     case "reference":
       return new ReferenceBackend();
     case "wasm":
-      return WasmBackend.create({ threads: options.threads });
+      return WasmBackend.create({ threads: options.threads, kernel: options.kernel ?? "auto" });
   }
 }

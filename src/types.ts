@@ -41,6 +41,16 @@ export const LOSS_NAMES = ["cross-entropy", "mse", "hinge"] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
 
 /**
+ * Builds of the WebAssembly kernel (`--kernel`): plain SIMD (the same bits on every machine), fma
+ * (relaxed SIMD's fused multiply-add: the bits depend on the CPU), or auto (fma where the engine
+ * has relaxed SIMD). See src/kernels/kernel.ts and docs/performance.md.
+ */
+export const KERNEL_CHOICES = ["auto", "plain", "fma"] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+/** The kernel that actually ran: auto resolved. */
+export type KernelName = Exclude<KernelChoice, "auto">;
+
+/**
  * What one SGD step needs, identical for every backend: this epoch's learning rate (the schedule
  * applied to --lr) and the hyperparameters of the step (src/train/hyperparameters.ts). weightDecay
  * is λ of the L2 term; labelSmoothing is ε, targets (1−ε)·onehot + ε/10 (cross-entropy and mse;
@@ -92,6 +102,8 @@ export interface ParameterSums {
  */
 export interface Backend {
   readonly name: string;
+  /** The kernel that runs the hot path, as the model file records it ("plain" for the reference: it has no fused multiply-add). */
+  readonly kernel: KernelName;
   /**
    * One pass over `train` in the order given (indices into the split), in minibatches of
    * `batchSize`. Updates params in place. With `average`, adds the parameters after every applied

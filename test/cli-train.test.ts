@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFashionMnist } from "../src/data/resolve.js";
+import { relaxedSimdAvailable } from "../src/kernels/kernel.js";
 import { ReferenceBackend } from "../src/model/reference-backend.js";
 import { loadModel } from "../src/model-file/model-file.js";
 import { evaluateModel } from "../src/train/evaluate.js";
@@ -180,8 +181,15 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST", 
       seed: "3",
       weight_decay: "0",
       classes: JSON.stringify(CLASS_NAMES),
+      kernel: relaxedSimdAvailable() ? "fma" : "plain", // the kernel that ran: --kernel auto resolved
     });
     expect(Number(model.metadata.test_accuracy)).toBeGreaterThan(0.7);
+    const c = join(dir, "plain.safetensors");
+    const rc = runCli(["train", "--epochs", "1", "--seed", "3", "--kernel", "plain", "--out", c, ...data()], {
+      cwd: dir,
+    });
+    expect(rc.status, rc.stderr).toBe(0);
+    expect((await loadModel(c)).metadata.kernel).toBe("plain");
     // `softmax evaluate` (default backend, as train's) reports exactly the accuracy train recorded.
     const e = runCli(["evaluate", "--model", a, "--json", ...data()], { cwd: dir });
     expect(e.status, e.stderr).toBe(0);

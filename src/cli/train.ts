@@ -115,7 +115,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   }
 
   const data = await loadDataForCommand(flags, output);
-  const backend = await createBackend(flags.backend, { threads: flags.threads });
+  const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: hyperparameters.kernel });
   const interrupt = interruptFlag();
   const started = performance.now();
   let bar: Progress | null = null;

@@ -1,7 +1,11 @@
 // Loading the WebAssembly kernel (softmax.wat, embedded as base64 by scripts/build-wasm.js) and
-// the shared memory it runs in. Types for the part of the WebAssembly API used here, since the
+// the shared memory it runs in; choosing between its two builds, plain SIMD and fused
+// multiply-add (relaxed SIMD). Types for the part of the WebAssembly API used here, since the
 // project's lib settings have no DOM types. It is not the training logic (wasm-backend.ts is).
-import { SOFTMAX_WASM_BASE64 } from "./softmax-wasm.js";
+import { setFlagsFromString } from "node:v8";
+import { UsageError } from "../errors.js";
+import type { KernelChoice, KernelName } from "../types.js";
+import { SOFTMAX_FMA_WASM_BASE64, SOFTMAX_WASM_BASE64 } from "./softmax-wasm.js";
 
 /** The exports of softmax.wat; pointers are byte offsets into the shared memory (see its header). */
 export interface KernelExports {
@@ -55,6 +59,7 @@ export interface CompiledModule {
 }
 
 interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => CompiledModule;
   Instance: new (module: CompiledModule, imports: object) => { exports: unknown };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => SharedMemory;
@@ -67,12 +72,59 @@ export const PAGE_BYTES = 65536;
 /** Upper bound of the shared memory (1 GiB of address space; only the pages grown into are used). */
 export const MAX_PAGES = 16384;
 
-let compiled: CompiledModule | null = null;
+// The builds of softmax.wat (types.ts KernelName). plain: 128-bit SIMD, every multiply-add
+// rounded twice, the same bits on every machine. fma: the forward and backward multiply-adds as
+// relaxed SIMD's f32x4.relaxed_madd, which the engine fuses (one rounding) where the CPU has FMA,
+// so its results depend on the machine (the same bits for the same machine class, whatever the
+// threads).
 
-/** The kernel module, compiled once per thread that asks. */
-export function compileKernel(): CompiledModule {
-  compiled ??= new wasm.Module(Buffer.from(SOFTMAX_WASM_BASE64, "base64"));
-  return compiled;
+/** (module (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))) */
+const RELAXED_SIMD_PROBE = Buffer.from(
+  "0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b",
+  "hex",
+);
+
+let relaxedSimd: boolean | undefined;
+
+/**
+ * Whether this engine runs relaxed SIMD (on by default from Node 21). On Node 20 it is behind
+ * V8's --experimental-wasm-relaxed-simd, which NODE_OPTIONS refuses: it is turned on here, before
+ * any kernel is compiled (V8 flags are process-wide, so the worker thread has it too).
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSimd === undefined) {
+    relaxedSimd = wasm.validate(RELAXED_SIMD_PROBE);
+    if (!relaxedSimd) {
+      setFlagsFromString("--experimental-wasm-relaxed-simd");
+      relaxedSimd = wasm.validate(RELAXED_SIMD_PROBE);
+    }
+  }
+  return relaxedSimd;
+}
+
+/** The kernel a choice runs here: auto is fma where relaxed SIMD is available. Throws UsageError for fma where it is not. */
+export function resolveKernel(choice: KernelChoice): KernelName {
+  if (choice === "plain") return "plain";
+  if (relaxedSimdAvailable()) return "fma";
+  if (choice === "fma") {
+    throw new UsageError(`--kernel fma: this Node's WebAssembly has no relaxed SIMD (Node ${process.version})`, {
+      hint: "use --kernel plain or auto",
+    });
+  }
+  return "plain";
+}
+
+const compiled = new Map<KernelName, CompiledModule>();
+
+/** The kernel module, compiled once per thread that asks (the worker gets the main thread's). */
+export function compileKernel(name: KernelName = "plain"): CompiledModule {
+  let module = compiled.get(name);
+  if (module === undefined) {
+    if (name === "fma" && !relaxedSimdAvailable()) resolveKernel("fma"); // throws the explanation
+    module = new wasm.Module(Buffer.from(name === "fma" ? SOFTMAX_FMA_WASM_BASE64 : SOFTMAX_WASM_BASE64, "base64"));
+    compiled.set(name, module);
+  }
+  return module;
 }
 
 export function createSharedMemory(pages: number): SharedMemory {

@@ -21,10 +21,20 @@
 import type { Worker } from "node:worker_threads";
 import { DivergenceError } from "../errors.js";
 import { ReferenceBackend } from "../model/reference-backend.js";
-import type { Backend, EpochHooks, EpochSums, ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
+import type {
+  Backend,
+  EpochHooks,
+  EpochSums,
+  ImageSet,
+  KernelChoice,
+  KernelName,
+  ParameterSums,
+  Params,
+  StepOptions,
+} from "../types.js";
 import { NUM_CLASSES } from "../types.js";
 import { Command, Control, EvaluateArgs, HALF, Out } from "./abi.js";
-import { type CompiledModule, compileKernel, instantiateKernel, type KernelExports } from "./kernel.js";
+import { type CompiledModule, compileKernel, instantiateKernel, type KernelExports, resolveKernel } from "./kernel.js";
 import { KernelMemory, type Resident } from "./kernel-memory.js";
 import { startWorker } from "./worker-thread.js";
 
@@ -40,6 +50,8 @@ const YIELD_MS = 10;
 export interface WasmBackendOptions {
   /** 1 runs everything on the calling thread; 2 adds one worker thread. */
   readonly threads: number;
+  /** Which build of the kernel (kernel.ts KernelName); auto (the default) is fma where the engine has relaxed SIMD. */
+  readonly kernel?: KernelChoice;
 }
 
 /** The state of one trainEpoch call, carried across the slices of runSteps. */
@@ -67,7 +79,7 @@ interface EpochRun {
 
 export class WasmBackend implements Backend {
   readonly name = "wasm";
-  private readonly kernel: KernelExports;
+  private readonly exports: KernelExports;
   private readonly fallback = new ReferenceBackend();
   /** Last barrier number both threads passed. */
   private barrier = 0;
@@ -78,12 +90,14 @@ export class WasmBackend implements Backend {
   private closing: Promise<void> | null = null;
 
   private constructor(
+    /** The build of the kernel this backend runs: plain SIMD or fused multiply-add. */
+    readonly kernel: KernelName,
     private readonly memory: KernelMemory,
     module: CompiledModule,
     private readonly worker: Worker | null,
     private workerReady: Promise<void> | null,
   ) {
-    this.kernel = instantiateKernel(module, memory.memory);
+    this.exports = instantiateKernel(module, memory.memory);
     workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
     const exited = new Promise<void>((resolve) => worker?.once("exit", () => resolve()));
     this.workerExited = exited;
@@ -96,10 +110,11 @@ export class WasmBackend implements Backend {
    * before loading the data overlaps the two.
    */
   static async create(options: WasmBackendOptions): Promise<WasmBackend> {
-    const module = compileKernel();
+    const kernel = resolveKernel(options.kernel ?? "auto");
+    const module = compileKernel(kernel);
     const memory = new KernelMemory();
     const started = options.threads >= 2 ? startWorker(module, memory.memory, COMMAND_SPIN) : null;
-    return new WasmBackend(memory, module, started?.worker ?? null, started?.ready ?? null);
+    return new WasmBackend(kernel, memory, module, started?.worker ?? null, started?.ready ?? null);
   }
 
   /** Resolves once the worker thread (if any) is ready; from then on its failures are recorded for checkWorker. */
@@ -214,7 +229,7 @@ export class WasmBackend implements Backend {
       if (run.done) break;
     }
     if (this.worker !== null) {
-      this.kernel.await_peer(0, run.final);
+      this.exports.await_peer(0, run.final);
       this.checkWorker(ctrl);
     }
     this.barrier = run.final;
@@ -240,7 +255,7 @@ export class WasmBackend implements Backend {
   private runSteps(run: EpochRun): void {
     const L = this.memory.layout;
     const { n, batchSize, steps, hooks } = run;
-    const mainStep = this.kernel.main_step;
+    const mainStep = this.exports.main_step;
     const out = L.out[0];
     const lossView = new Float64Array(this.memory.buffer, out + Out.loss, 1);
     const correctView = new Int32Array(this.memory.buffer, out + Out.correct, 1);
@@ -290,7 +305,7 @@ export class WasmBackend implements Backend {
     await this.waitForWorker();
     const resident = this.forwardAll(params, set);
     const L = this.memory.layout;
-    return this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, 0);
+    return this.exports.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, 0);
   }
 
   async predictLabels(params: Params, set: ImageSet): Promise<Uint8Array> {
@@ -299,7 +314,7 @@ export class WasmBackend implements Backend {
     await this.waitForWorker();
     const resident = this.forwardAll(params, set);
     const L = this.memory.layout;
-    this.kernel.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, L.predicted);
+    this.exports.count_correct(L.evalPart[0], L.evalPart[1], L.bias[0], resident.labels, set.count, L.predicted);
     return new Uint8Array(this.memory.buffer, L.predicted, set.count).slice();
   }
 
@@ -320,7 +335,7 @@ export class WasmBackend implements Backend {
       ctrl[Control.args + EvaluateArgs.part] = L.evalPart[1];
       this.post(ctrl, Command.evaluate);
     }
-    const k = this.kernel;
+    const k = this.exports;
     k.forward_partial(resident.images, 0, 0, set.count, 0, L.w[0], L.x[0], 0, L.evalPart[0]);
     if (this.worker === null) {
       k.forward_partial(resident.images, 0, 0, set.count, HALF, L.w[1], L.x[1], 0, L.evalPart[1]);

@@ -40,6 +40,7 @@ class Buffers {
 
 export class ReferenceBackend implements Backend {
   readonly name = "reference";
+  readonly kernel = "plain";
   private buffers: Buffers | null = null;
 
   private buffersFor(capacity: number): Buffers {

@@ -13,7 +13,7 @@
 // `--epochs` is not in the table: it says how long this run goes on (with --resume, how many more
 // epochs), and the model file records the epochs done instead (see src/train/metadata.ts).
 import { UsageError } from "../errors.js";
-import { LOSS_NAMES, type LossName } from "../types.js";
+import { KERNEL_CHOICES, type KernelChoice, LOSS_NAMES, type LossName } from "../types.js";
 import { SCHEDULE_NAMES, type ScheduleName } from "./schedule.js";
 
 /** How the values of one hyperparameter are written, read and checked. */
@@ -186,6 +186,16 @@ export const HYPERPARAMETERS = {
     default: 0,
     kind: integerValue(0),
     metadataKey: "validation",
+    resume: true,
+  }),
+  kernel: entry<KernelChoice>({
+    flag: "--kernel",
+    placeholder: "<name>",
+    // Recorded as the kernel that ran (auto resolved), so a model file says how its bits came about.
+    help: "wasm kernel: fma (fused multiply-add: results depend on the CPU), plain (the same bits on every machine), or auto: fma where available",
+    default: "auto",
+    kind: choiceValue(KERNEL_CHOICES),
+    metadataKey: "kernel",
     resume: true,
   }),
 };

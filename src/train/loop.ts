@@ -218,5 +218,7 @@ export async function train(
   const averaged = average.count > 0;
   if (averaged) meanParameters(average, params);
   if (Number.isNaN(testAccuracy)) testAccuracy = await evaluateAccuracy(backend, params, data.test);
-  return { history, epochsDone, stopped, testAccuracy, averaged, record: { ...h, epochs: epochsDone, testAccuracy } };
+  // The record names the kernel that ran (the backend's), not the choice (auto).
+  const record = { ...h, kernel: backend.kernel, epochs: epochsDone, testAccuracy };
+  return { history, epochsDone, stopped, testAccuracy, averaged, record };
 }

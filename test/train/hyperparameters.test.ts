@@ -29,6 +29,7 @@ const TEST_VALUES: Hyperparameters = {
   schedule: "cosine",
   average: 3,
   validation: 5000,
+  kernel: "plain",
 };
 
 let dir: string;

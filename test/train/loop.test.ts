@@ -220,6 +220,7 @@ describe("train (d2l train_ch3)", () => {
     const reference = new ReferenceBackend();
     const miscounting: Backend = {
       name: "miscounting",
+      kernel: "plain",
       trainEpoch: (...args) => reference.trainEpoch(...args),
       countCorrect: async () => 0,
       predictLabels: async (_params, set) => new Uint8Array(set.count).fill(255),

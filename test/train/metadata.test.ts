@@ -14,6 +14,7 @@ const record: TrainingRecord = {
   schedule: "cosine",
   average: 3,
   validation: 5000,
+  kernel: "fma",
   testAccuracy: 0.8505,
 };
 
@@ -34,6 +35,7 @@ describe("training metadata", () => {
       schedule: "cosine",
       average: "3",
       validation: "5000",
+      kernel: "fma",
       test_accuracy: "0.8505",
     });
   });
