@@ -26,6 +26,7 @@ export { dataDirFor, dataRoot, mirrorsFor, SYSTEM_DATA_DIR, SYSTEM_DATA_ROOT, sy
 export { type LoadOptions, loadDataset, loadFashionMnist } from "./data/resolve.js";
 export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
+export { ioError } from "./fs/io-error.js";
 export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export { scalePixels } from "./model/batch.js";

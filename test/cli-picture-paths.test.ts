@@ -1,6 +1,12 @@
 // Every flag that names a picture refuses a name with another extension than .png, before any work:
-// exit status 2 and one line naming the flag.
+// exit status 2 and one line naming the flag. A picture written to a device or through /dev/stdout
+// goes there in place: the device node and the link stay what they are.
+import { lstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { initParams } from "../src/model/softmax-regression.js";
+import { saveModel } from "../src/model-file/model-file.js";
 import { BUILT, runCli } from "./helpers/cli.js";
 
 describe.runIf(BUILT)("picture flags refuse a name that is not .png (e2e)", () => {
@@ -17,5 +23,40 @@ describe.runIf(BUILT)("picture flags refuse a name that is not .png (e2e)", () =
     expect(lines[0]).toContain(`option '${flag}'`);
     expect(lines[0]).toMatch(/ends in \.\w+, but pictures are written as PNG \(name it \w+\.png\)/);
     expect(result.stdout).toBe("");
+  });
+});
+
+describe.runIf(BUILT)("pictures written to special files (e2e)", () => {
+  it("show --out /dev/full fails with one line naming the full device, which stays a device", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "softmax-full-"));
+    try {
+      const model = join(dir, "m.safetensors");
+      await saveModel(model, initParams(0), {});
+      const result = await runCli(["show", "--weights", model, "--out", "/dev/full"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        "softmax: cannot write /dev/full: no space left on device (ENOSPC) (the disk is full: free some space or choose another directory)\n",
+      );
+      expect(statSync("/dev/full").isCharacterDevice()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(["/dev/stdout", "-"])("show --out %s writes the PNG into the pipe and leaves the link alone", async (out) => {
+    const dir = mkdtempSync(join(tmpdir(), "softmax-stdout-"));
+    try {
+      const model = join(dir, "m.safetensors");
+      await saveModel(model, initParams(0), {});
+      const result = await runCli(["show", "--weights", model, "--out", out]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe("");
+      // The PNG signature (its first byte, 0x89, is not UTF-8 and decodes to U+FFFD), and nothing after the image.
+      expect(result.stdout.slice(1, 4)).toBe("PNG");
+      expect(result.stdout.endsWith("IEND\ufffdB`\ufffd")).toBe(true);
+      expect(lstatSync("/dev/stdout").isSymbolicLink()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

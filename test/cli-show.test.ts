@@ -81,7 +81,7 @@ describe("softmax show --weights", () => {
   it("names the output file it cannot write (exit 1) and leaves no temporary file", () => {
     const result = runCli(["show", "--weights", model, "--out", "no/such/dir/w.png"], { cwd: dir });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^softmax: cannot write no\/such\/dir\/w\.png \(ENOENT\)/);
+    expect(result.stderr).toMatch(/^softmax: cannot write no\/such\/dir\/w\.png: no such file or directory \(ENOENT\)/);
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });

@@ -9,10 +9,10 @@ import {
   type GridItem,
   type GridOptions,
   gridSize,
+  ioError,
   MAX_CANVAS_PIXELS,
   NUM_CLASSES,
   picturePathProblem,
-  SoftmaxError,
   UsageError,
   writeFileAtomic,
 } from "../index.js";
@@ -55,6 +55,9 @@ export function givenOnCommandLine(command: Command, flag: string): boolean {
   return source === "cli" || source === "env";
 }
 
+/** Names of stdout a picture flag may be given ("-" is the Unix convention). */
+const STDOUT_PATHS = new Set(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]);
+
 /** Reads the PNG's size from its IHDR (bytes 16..23), for the report line. */
 function pngSize(png: Uint8Array): { width: number; height: number } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
@@ -62,7 +65,7 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 }
 
 /**
- * Writes `png` to `path` atomically and returns the function that reports it: an NDJSON `file` event
+ * Writes `png` to `path` atomically ("-" or /dev/stdout: to stdout, unreported) and returns the function that reports it: an NDJSON `file` event
  * on stdout with --json, otherwise `report(path)` (stdout for commands whose result is the picture,
  * stderr for the others). Reporting is separate so a command can print its results first.
  */
@@ -73,15 +76,14 @@ export async function writePicture(
   output: Output,
   report: (path: string) => void,
 ): Promise<() => void> {
+  const target = path === "-" ? "/dev/stdout" : path;
   try {
-    await writeFileAtomic(path, png);
+    await writeFileAtomic(target, png);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-    throw new SoftmaxError(`cannot write ${path} (${code})`, {
-      hint: "check that the directory exists and is writable",
-      cause,
-    });
+    throw ioError("write", target, cause);
   }
+  // A picture sent to stdout is the output: a report after it would corrupt the PNG.
+  if (STDOUT_PATHS.has(target)) return () => {};
   const { width, height } = pngSize(png);
   return () => {
     if (output.json) output.event("file", { kind, path, width, height, bytes: png.byteLength });
