@@ -29,6 +29,7 @@ export { writeFileAtomic } from "./fs/atomic-write.js";
 export { ioError } from "./fs/io-error.js";
 export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
+export { MAX_IMAGE_FILE_BYTES, readImageFile } from "./image-input/read-image.js";
 export { scalePixels } from "./model/batch.js";
 export {
   GRADIENT_CHECK_TOLERANCE,

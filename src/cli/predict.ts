@@ -1,12 +1,10 @@
 // `softmax predict`: d2l §3.6 predict_ch3 from the command line. Classifies dataset images (the first
 // --n of --split from --offset) or the user's own PNG files, prints TSV or NDJSON, and with --out draws
-// the grid. Flag parsing, file reading and formatting only: the forward pass is the model's, image
-// preparation is src/image-input/, drawing is src/pictures/.
-import { readFile, stat } from "node:fs/promises";
+// the grid. Flag parsing and formatting only: the forward pass is the model's, reading and preparing
+// images is src/image-input/, drawing is src/pictures/.
 import type { Command } from "commander";
 import {
   type Prediction as ClassRanking,
-  ImageError,
   inputPicture,
   itemPicture,
   loadModel,
@@ -16,6 +14,7 @@ import {
   type PredictionCell,
   predict,
   predictionItem,
+  readImageFile,
   readImageInput,
   renderPredictions,
   type SplitName,
@@ -33,9 +32,6 @@ import {
   picturePath,
   writePicture,
 } from "./pictures.js";
-
-/** Largest PNG file accepted (a 4096×4096 16-bit RGBA image stored uncompressed is about 134 MB). */
-const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 
 interface PredictOptions extends DataOptions {
   model: string;
@@ -159,7 +155,7 @@ async function predictDataset(options: PredictOptions, params: Params, output: O
 async function predictFiles(names: readonly string[], options: PredictOptions, params: Params): Promise<Prediction[]> {
   const inputs: (ModelInput & { name: string })[] = [];
   for (const name of names) {
-    const bytes = name === "-" ? await readStdin() : await readImageFile(name);
+    const bytes = await readImageFile(name);
     inputs.push({ name, ...readImageInput(bytes, name === "-" ? "stdin" : name, { invert: options.invert }) });
   }
   const X = new Float32Array(inputs.length * NUM_INPUTS); // (n, 784) in [0,1]
@@ -173,38 +169,6 @@ async function predictFiles(names: readonly string[], options: PredictOptions, p
     input: inputs[i]!.pixels,
     inverted: inputs[i]!.inverted,
   }));
-}
-
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    if (info.size > MAX_IMAGE_FILE_BYTES) {
-      throw new ImageError(`${path} is ${info.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} accepted`, {
-        hint: "shrink the image first; it is reduced to 28×28 anyway",
-      });
-    }
-    return await readFile(path);
-  } catch (cause) {
-    if (cause instanceof ImageError) throw cause;
-    const code = (cause as NodeJS.ErrnoException).code;
-    const what = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`;
-    throw new ImageError(`${path}: ${what}`, { hint: "give the path of a PNG file", cause });
-  }
-}
-
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > MAX_IMAGE_FILE_BYTES) {
-      throw new ImageError(`stdin holds more than ${MAX_IMAGE_FILE_BYTES} bytes`, { hint: "give a smaller PNG" });
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function predictionCell(prediction: Prediction, classes: readonly string[]): PredictionCell {

@@ -3,12 +3,20 @@
 // I/O (the write is atomic). The reader rejects anything that is not this model, naming the file and
 // tensor.
 import { constants } from "node:fs";
-import { access, readFile, stat } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ModelFileError } from "../errors.js";
+import { FileError, ModelFileError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { readCappedFile } from "../fs/read-capped.js";
 import { NUM_CLASSES, NUM_INPUTS, type Params } from "../types.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
+
+/** Bytes of the model's tensors: weight F32 [10,784] and bias F32 [10]. */
+export const MODEL_DATA_BYTES = 4 * (NUM_CLASSES * NUM_INPUTS + NUM_CLASSES);
+/** Largest header of a model file: its two tensors and the training record take about 600 bytes. */
+export const MAX_MODEL_HEADER_BYTES = 1024 * 1024;
+/** Largest model file: the length prefix, the largest header, the tensors. */
+export const MAX_MODEL_FILE_BYTES = 8 + MAX_MODEL_HEADER_BYTES + MODEL_DATA_BYTES;
 
 /** The model's tensors, by name, with the shapes the file must hold. */
 const MODEL_SHAPES: Readonly<Record<keyof Params, readonly number[]>> = {
@@ -29,8 +37,8 @@ export function encodeModel(params: Params, metadata: Record<string, string>): U
 
 /** Reads the model's parameters out of a safetensors file, checking names, dtypes, shapes and values. */
 export function decodeModel(bytes: Uint8Array, file: string): { params: Params; metadata: Record<string, string> } {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
   const hint = "expected a model saved by `softmax train` (weight F32 [10,784], bias F32 [10])";
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
   for (const name of tensors.keys()) {
     if (!(name in MODEL_SHAPES)) throw new ModelFileError(`${file}: unexpected tensor ${name}`, { hint });
   }
@@ -96,20 +104,27 @@ export async function checkWritable(path: string, what = "the model", flag = "--
   }
 }
 
-/** Reads and validates the model file at `path`. Throws ModelFileError naming the file (and tensor). */
+/**
+ * Reads and validates the model file at `path`. Throws ModelFileError naming the file (and tensor).
+ * The read is capped at the largest size a model file can have (its header limit plus the tensors'
+ * bytes), counted as bytes arrive: a larger file is refused before it is read (`--model /dev/zero`
+ * stops after about a megabyte).
+ */
 export async function loadModel(path: string): Promise<{ params: Params; metadata: Record<string, string> }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readCappedFile(path, { maxBytes: MAX_MODEL_FILE_BYTES });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const what =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : `cannot read (${code ?? String(cause)})`;
-    throw new ModelFileError(`${path}: ${what}`, {
+      cause instanceof FileError && cause.reason === "too-large"
+        ? `holds more than ${MAX_MODEL_FILE_BYTES} bytes, more than a model file can (${MAX_MODEL_HEADER_BYTES}-byte header and ${MODEL_DATA_BYTES} bytes of tensors at most)`
+        : cause instanceof FileError
+          ? cause.message.slice(path.length + 1)
+          : code === "ENOENT"
+            ? "no such file"
+            : `cannot read (${code ?? String(cause)})`;
+    throw new ModelFileError(`${path}: ${what.trim()}`, {
       cause,
       hint: "train a model first with `softmax train`, or pass --model FILE",
     });

@@ -7,6 +7,11 @@ import { ModelFileError } from "../errors.js";
 
 /** Largest header the reader accepts (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Most tensors the reader accepts. A 95 MB header can describe 1.6 million zero-size tensors, which
+ * cost 1.5 GB as parsed objects; they are counted in the header's text before it is parsed.
+ */
+export const MAX_TENSORS = 100_000;
 
 /** Bytes per element of each safetensors dtype (for checking byte counts of any tensor). */
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
@@ -97,6 +102,9 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     throw new ModelFileError(`${file}: header is not valid UTF-8`, { cause, hint: "the file is corrupt" });
   }
   if (!text.startsWith("{")) throw fail("header does not start with '{'");
+  const described = countOccurrences(text, '"data_offsets"');
+  if (described > MAX_TENSORS)
+    throw fail(`header describes ${described} tensors, more than the ${MAX_TENSORS} accepted`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -156,4 +164,11 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
   }
   if (position !== dataLength) throw fail(`${dataLength - position} trailing bytes after the last tensor`);
   return { tensors, metadata };
+}
+
+/** How many times `needle` occurs in `text`, without building anything (an upper bound of the tensors). */
+function countOccurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count++;
+  return count;
 }

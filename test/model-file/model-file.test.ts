@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ModelFileError } from "../../src/errors.js";
 import { initParams } from "../../src/model/softmax-regression.js";
-import { checkWritable, encodeModel, loadModel, saveModel } from "../../src/model-file/model-file.js";
+import {
+  checkWritable,
+  encodeModel,
+  loadModel,
+  MAX_MODEL_FILE_BYTES,
+  saveModel,
+} from "../../src/model-file/model-file.js";
 
 const metadata = { format: "pt", epochs: "3", lr: "0.1" };
 
@@ -57,5 +63,19 @@ describe("saveModel / loadModel", () => {
     const path = join(dir, "cut.safetensors");
     await writeFile(path, encodeModel(initParams(0), metadata).subarray(0, 1000));
     await expect(loadModel(path)).rejects.toThrow(ModelFileError);
+  });
+
+  it("refuses /dev/zero after reading no more than a model file can hold, in one line", async () => {
+    const error = await loadModel("/dev/zero").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFileError);
+    expect((error as Error).message).toBe(
+      `/dev/zero: holds more than ${MAX_MODEL_FILE_BYTES} bytes, more than a model file can (1048576-byte header and 31400 bytes of tensors at most)`,
+    );
+  });
+
+  it("refuses a regular file larger than a model file can be, by its size", async () => {
+    const path = join(dir, "big.safetensors");
+    await writeFile(path, Buffer.alloc(MAX_MODEL_FILE_BYTES + 1));
+    await expect(loadModel(path)).rejects.toThrow(/holds more than \d+ bytes, more than a model file can/);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ModelFileError } from "../../src/errors.js";
 import { initParams } from "../../src/model/softmax-regression.js";
 import { decodeModel, encodeModel } from "../../src/model-file/model-file.js";
-import { decodeSafetensors, encodeSafetensors } from "../../src/model-file/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, MAX_TENSORS } from "../../src/model-file/safetensors.js";
 
 const metadata = { format: "pt", epochs: "3", lr: "0.1" };
 
@@ -270,4 +270,19 @@ describe("the reader rejects malformed files, naming the file (and the tensor)",
   for (const [what, make, pattern] of cases) {
     it(`rejects ${what}`, () => rejects(make(), pattern));
   }
+});
+
+describe("the reader counts tensors before building them", () => {
+  it("refuses a header describing more than MAX_TENSORS zero-size tensors, before parsing it", () => {
+    const entries = Array.from(
+      { length: MAX_TENSORS + 1 },
+      (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`,
+    );
+    const bytes = build(undefined, new Uint8Array(0), {
+      rawHeader: new TextEncoder().encode(`{${entries.join(",")}}`),
+    });
+    expect(() => decodeSafetensors(bytes, "many.safetensors")).toThrow(
+      `many.safetensors: header describes ${MAX_TENSORS + 1} tensors, more than the ${MAX_TENSORS} accepted`,
+    );
+  });
 });
