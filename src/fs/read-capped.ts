@@ -13,6 +13,34 @@ const STREAM_FLAGS = constants.O_RDONLY | (constants.O_NOCTTY ?? 0);
 const CHUNK_BYTES = 64 * 1024;
 
 /**
+ * The bytes of a readable stream such as process.stdin, at most `options.maxBytes` of them, counted as
+ * they arrive (stdin may be a socket, which cannot be opened again by a path such as /dev/stdin).
+ * `name` names it in the FileError ("too-large") past the cap.
+ */
+export async function readCappedStream(
+  stream: AsyncIterable<Uint8Array | string>,
+  name: string,
+  options: ReadOptions,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    total += bytes.length;
+    if (total > options.maxBytes) throw tooLarge(name, options);
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(name: string, options: ReadOptions): FileError {
+  return new FileError(`${name}: more than the ${options.maxBytes} bytes expected`, {
+    hint: options.hint ?? "it is not the right file",
+    reason: "too-large",
+  });
+}
+
+/**
  * The bytes of `path`, at most `options.maxBytes` of them. Throws FileError ("too-large") past the
  * cap, ("not-regular") for a directory or socket; errors of open(2) such as ENOENT are thrown as they are.
  */
@@ -41,12 +69,7 @@ export async function readCappedFile(path: string, options: ReadOptions): Promis
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > options.maxBytes) {
-        throw new FileError(`${path}: more than the ${options.maxBytes} bytes expected`, {
-          hint: options.hint ?? "it is not the right file",
-          reason: "too-large",
-        });
-      }
+      if (total > options.maxBytes) throw tooLarge(path, options);
       chunks.push(chunk.subarray(0, bytesRead));
     }
     return Buffer.concat(chunks, total);

@@ -3,7 +3,7 @@
 // stops at the cap instead of filling memory. Failures are ImageErrors naming the file. Decoding the
 // bytes is png-luma.ts's business.
 import { FileError, ImageError } from "../errors.js";
-import { readCappedFile } from "../fs/read-capped.js";
+import { readCappedFile, readCappedStream } from "../fs/read-capped.js";
 import { STDIN_NAME } from "./file-kind.js";
 
 /** Largest image file read: 64 MiB, far above a photo's PNG of the 16-megapixel limit. */
@@ -13,7 +13,8 @@ export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
 export async function readImageFile(path: string): Promise<Uint8Array> {
   const name = path === "-" ? STDIN_NAME : path;
   try {
-    return await readCappedFile(path === "-" ? "/dev/stdin" : path, { maxBytes: MAX_IMAGE_FILE_BYTES });
+    const options = { maxBytes: MAX_IMAGE_FILE_BYTES };
+    return path === "-" ? await readCappedStream(process.stdin, name, options) : await readCappedFile(path, options);
   } catch (cause) {
     if (cause instanceof FileError && cause.reason === "too-large") {
       throw new ImageError(`${name} holds more than ${MAX_IMAGE_FILE_BYTES} bytes, more than an image is read`, {
