@@ -198,7 +198,8 @@ async function writeRecord(
   const margin = BigInt(options.recordMarginMs ?? 2000) * 1_000_000n;
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   // For a payload whose digest is not published the record is what vouches for it: keep it always.
-  const recent = nowNs - info.ctimeNs < margin || nowNs - info.mtimeNs < margin;
+  // (Date.now() has millisecond resolution and may lag the file's timestamps: a margin of 0 is "never".)
+  const recent = margin > 0n && (nowNs - info.ctimeNs < margin || nowNs - info.mtimeNs < margin);
   if (recent && file.sha256 !== undefined) return;
   // Within the margin, the stat part is left unmatched: the file is hashed again next time (against
   // this digest) and recorded in full once it is older than the margin.
