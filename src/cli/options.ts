@@ -41,14 +41,19 @@ export interface DataOptions {
   dataset?: string;
 }
 
-/** `--dataset`, `--data-dir` and `--offline`, taken by every command that reads the dataset. */
-export function addDataOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option("--dataset <name>", "which dataset (default: fashion-mnist, or the model's)")
+/**
+ * `--dataset`, `--data-dir` and `--offline`, taken by every command that reads the dataset.
+ * `train` takes `--dataset` from the hyperparameter table instead (it is recorded in the model).
+ */
+export function addDataOptions(command: Command, options: { dataset?: boolean } = {}): Command {
+  if (options.dataset !== false) {
+    command.addOption(
+      new Option("--dataset <name>", "which dataset (default: the model's, else fashion-mnist)")
         .choices(DATASET_NAMES)
         .argParser(oneOf(DATASET_NAMES)),
-    )
+    );
+  }
+  return command
     .option(
       "--data-dir <dir>",
       "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from "commander";
 import {
   CLASSES,
   DEFAULT_SCALE,
+  findDataset,
   type GridItem,
   type GridOptions,
   gridSize,
@@ -91,7 +92,7 @@ export async function writePicture(
   };
 }
 
-/** Class names recorded in a model file's metadata, else Fashion-MNIST's. */
+/** Class names recorded in a model file's metadata, else those of its dataset, else Fashion-MNIST's. */
 export function classNamesOf(metadata: Record<string, string>): readonly string[] {
   const recorded = metadata.classes;
   if (recorded !== undefined) {
@@ -108,7 +109,7 @@ export function classNamesOf(metadata: Record<string, string>): readonly string[
       // A file written elsewhere may carry no usable class list; the dataset's names are the right ones.
     }
   }
-  return CLASSES;
+  return findDataset(metadata.dataset ?? "")?.classes ?? CLASSES;
 }
 
 /** --offset and --n must select images inside the split: an error (exit 2), not a silent clamp. */

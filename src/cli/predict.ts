@@ -20,7 +20,7 @@ import {
   type SplitName,
   UsageError,
 } from "../index.js";
-import { loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
 import { Output } from "./output.js";
 import {
@@ -121,6 +121,8 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
 
   const { params, metadata } = await loadModel(options.model);
   const classes = classNamesOf(metadata);
+  // Dataset images come from the dataset the model was trained on.
+  options.dataset = datasetOfModel(options, metadata, options.model);
 
   const predictions =
     images.length > 0 ? await predictFiles(images, options, params) : await predictDataset(options, params, output);

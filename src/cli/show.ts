@@ -11,7 +11,7 @@ import {
   showImages,
   UsageError,
 } from "../index.js";
-import { loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadDataForCommand } from "./load-data.js";
 import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
 import { Output } from "./output.js";
 import {
@@ -77,6 +77,7 @@ async function runShow(options: ShowOptions, command: Command): Promise<void> {
       }
     }
     const { params, metadata } = await loadModel(options.weights);
+    datasetOfModel(options, metadata, options.weights); // an explicit --dataset must agree with the model
     const png = renderWeightTemplates(params.weight, classNamesOf(metadata), gridOptions);
     (await writePicture(options.out ?? "weights.png", png, "weights", output, report))();
     return;

@@ -61,7 +61,7 @@ function addHyperparameterOptions(command: Command): void {
 export function registerTrain(program: Command): void {
   const command = program
     .command("train")
-    .description("Train softmax regression on Fashion-MNIST with minibatch SGD and save the model (safetensors).")
+    .description("Train softmax regression with minibatch SGD (on Fashion-MNIST unless --dataset) and save the model.")
     .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10);
   addHyperparameterOptions(command);
   command
@@ -75,7 +75,7 @@ export function registerTrain(program: Command): void {
     .option("--json", "print NDJSON events (epoch, then done) instead of lines")
     .option("--quiet", "no progress bar or log lines on stderr");
   addBackendOptions(command, "what runs the training steps and the evaluation");
-  addDataOptions(command);
+  addDataOptions(command, { dataset: false });
   command.addHelpText(
     "after",
     `
@@ -114,7 +114,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
     params = initParams(hyperparameters.seed);
   }
 
-  const data = await loadDataForCommand(flags, output);
+  const data = await loadDataForCommand({ ...flags, dataset: hyperparameters.dataset }, output);
   const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: hyperparameters.kernel });
   const interrupt = interruptFlag();
   const started = performance.now();

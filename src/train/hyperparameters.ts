@@ -12,6 +12,7 @@
 //
 // `--epochs` is not in the table: it says how long this run goes on (with --resume, how many more
 // epochs), and the model file records the epochs done instead (see src/train/metadata.ts).
+import { DATASET_NAMES } from "../data/datasets.js";
 import { UsageError } from "../errors.js";
 import { KERNEL_CHOICES, type KernelChoice, LOSS_NAMES, type LossName } from "../types.js";
 import { SCHEDULE_NAMES, type ScheduleName } from "./schedule.js";
@@ -166,6 +167,16 @@ export const HYPERPARAMETERS = {
     default: "constant",
     kind: choiceValue(SCHEDULE_NAMES),
     metadataKey: "schedule",
+    resume: true,
+  }),
+  dataset: entry<string>({
+    flag: "--dataset",
+    placeholder: "<name>",
+    // Recorded so that evaluate, predict and show --weights use the dataset the model was trained on.
+    help: "the dataset to train on (`softmax datasets` lists them)",
+    default: "fashion-mnist",
+    kind: choiceValue(DATASET_NAMES),
+    metadataKey: "dataset",
     resume: true,
   }),
   average: entry({

@@ -27,6 +27,7 @@ const TEST_VALUES: Hyperparameters = {
   labelSmoothing: 0.1,
   loss: "mse",
   schedule: "cosine",
+  dataset: "mnist",
   average: 3,
   validation: 5000,
   kernel: "plain",

@@ -12,6 +12,7 @@ const record: TrainingRecord = {
   labelSmoothing: 0.1,
   loss: "mse",
   schedule: "cosine",
+  dataset: "mnist",
   average: 3,
   validation: 5000,
   kernel: "fma",
@@ -33,6 +34,7 @@ describe("training metadata", () => {
       label_smoothing: "0.1",
       loss: "mse",
       schedule: "cosine",
+      dataset: "mnist",
       average: "3",
       validation: "5000",
       kernel: "fma",
@@ -60,6 +62,10 @@ describe("training metadata", () => {
     [{ epochs: "2", loss: "squared" }, /metadata loss is "squared", expected one of cross-entropy, mse, hinge/],
     [{ epochs: "2", schedule: "step" }, /metadata schedule/],
     [{ epochs: "2", average: "x" }, /metadata average/],
+    [
+      { epochs: "2", dataset: "cifar10" },
+      /metadata dataset is "cifar10", expected one of fashion-mnist, mnist, kmnist/,
+    ],
   ];
   for (const [metadata, pattern] of bad) {
     it(`rejects ${JSON.stringify(metadata)}`, () => {
