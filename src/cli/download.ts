@@ -78,7 +78,8 @@ Examples:
 }
 
 async function runDownload(flags: DownloadFlags): Promise<void> {
-  const output = new Output({ json: flags.json, quiet: flags.quiet });
+  // The product is the files: a reader of stdout going away (`| head -1`) must not stop the download.
+  const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
   const dataset = datasetFrom(flags);
   const renderer = new DataEventRenderer(output, (event) => report(output, event));
   const stopOnSignal = exitOnSignal(

@@ -9,6 +9,7 @@ import { DataError, DownloadError, FileError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { ioError } from "../fs/io-error.js";
 import { readRegularFile } from "../fs/read-regular-file.js";
+import { sweepStaleTemporaries } from "../fs/temporary.js";
 import { type DatasetSpec, FASHION_MNIST, type FileSpec, mirrorUrl } from "./datasets.js";
 import type { DataEventHandler, FileOrigin } from "./events.js";
 import { discardPart, fetchToPart, type HttpOptions, withHttpClient } from "./http-fetch.js";
@@ -92,6 +93,8 @@ async function eachFile(
   const dataset = options.dataset ?? FASHION_MNIST;
   const files = options.files ?? dataset.files;
   const results: FileResult[] = [];
+  // Temporary files of processes that died mid-write (SIGKILL) are of no use to anyone.
+  await sweepStaleTemporaries(options.dataDir);
   let announced = false;
   for (const [index, file] of files.entries()) {
     let result = options.force ? null : await presentCopy(dataset, file, options);
