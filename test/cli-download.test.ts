@@ -110,6 +110,14 @@ describe.skipIf((!present && !required) || !BUILT)("softmax download (e2e)", () 
     expect(stalled.connections).toBe(0);
   });
 
+  it("carries on when the reader of stdout goes away (download | head -1): every file ends up verified", async () => {
+    const result = await runCli(["download", "--data-dir", dataDir, "--from", SYSTEM_DATA_DIR, "--quiet"], {
+      onSpawn: (child) => child.stdout?.once("data", () => child.stdout?.destroy()),
+    });
+    expect(result.status, result.stderr).toBe(0);
+    await expectVerifiedFiles(dataDir);
+  });
+
   it("lets two processes download into one directory at once; both end with valid files", async () => {
     const args = ["download", "--data-dir", dataDir, "--mirror", mirror.url, "--json", "--quiet"];
     const [a, b] = await Promise.all([runCli(args), runCli(args)]);
