@@ -44,11 +44,13 @@ import { checkOutputPath, epochFields, interruptFlag, round } from "./train.js";
  * Hyperparameters that take one value for every run rather than a list. The validation split:
  * validation accuracies measured on different held-out images cannot be compared.
  */
-const SHARED: readonly HyperparameterName[] = ["validation"];
+// One dataset for every run (the data is loaded once), recorded in each run's model.
+const SHARED: readonly HyperparameterName[] = ["validation", "dataset"];
 
 type CompareFlags = DataOptions &
   BackendFlags & { [K in HyperparameterName]?: readonly Hyperparameters[K][] } & {
     validation: number;
+    dataset: string;
     epochs: number;
     plot?: string;
     outDir?: string;
@@ -99,7 +101,7 @@ export function registerCompare(program: Command): void {
     .option("--json", "print NDJSON: every run's epoch events (with its label and settings), then one summary")
     .option("--quiet", "no progress on stderr");
   addBackendOptions(command, "what runs the training steps and the evaluation");
-  addDataOptions(command);
+  addDataOptions(command, { dataset: false });
   command.addHelpText(
     "after",
     `
@@ -121,13 +123,13 @@ accuracy, which then means the test set chose it.`,
 async function runCompare(flags: CompareFlags): Promise<void> {
   // The models and the summary outlive stdout: `softmax compare | head -3` goes on and saves.
   const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
-  const grid = Object.fromEntries(
-    HYPERPARAMETER_NAMES.filter((name) => !SHARED.includes(name) && flags[name] !== undefined).map((name) => [
+  const grid = Object.fromEntries([
+    ...HYPERPARAMETER_NAMES.filter((name) => !SHARED.includes(name) && flags[name] !== undefined).map((name) => [
       name,
       flags[name],
     ]),
-  ) as Grid;
-  const runs = comparisonRuns(grid, { validation: flags.validation });
+  ]) as Grid;
+  const runs = comparisonRuns(grid, { validation: flags.validation, dataset: flags.dataset });
   if (flags.plot !== undefined) await checkOutputPath(flags.plot, "the comparison curves", "--plot");
   if (flags.outDir !== undefined) await prepareOutDir(flags.outDir);
 
