@@ -1,4 +1,4 @@
-// Exit statuses of the softmax CLI (DESIGN.md §2).
+// Exit statuses of the softmax CLI (the README, "What all commands share").
 export enum ExitCode {
   Success = 0,
   /** Runtime failure: data missing or corrupt, I/O, invalid model, training diverged. */

@@ -1,5 +1,5 @@
 // IDX parser: every type code decoded from hand-written big-endian bytes, and every rejection
-// named in DESIGN.md §3, each error naming the file.
+// named in docs/data.md, each error naming the file.
 import { describe, expect, it } from "vitest";
 import { encodeIdx, type IdxType, parseIdx } from "../../src/data/idx.js";
 import { DataError } from "../../src/errors.js";

@@ -1,5 +1,5 @@
 // The real Fashion-MNIST from Debian's dataset-fashion-mnist: the four files verify against
-// DESIGN.md's digests, and loading gives 60000/10000 images with 6000/1000 of each class.
+// the registry's digests (docs/data.md), and loading gives 60000/10000 images with 6000/1000 of each class.
 // Required when CI=true; skipped with a printed reason elsewhere when the files are absent.
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
