@@ -11,8 +11,8 @@ import { BUILT, runCli } from "./helpers/cli.js";
 
 describe.runIf(BUILT)("picture flags refuse a name that is not .png (e2e)", () => {
   it.each([
-    [["show", "--out", "p.jpg"], "--out <file.png>"],
-    [["predict", "--out", "grid.gif"], "--out <file.png>"],
+    [["show", "--out", "p.jpg"], "-o, --out <file.png>"],
+    [["predict", "--out", "grid.gif"], "-o, --out <file.png>"],
     [["train", "--plot", "curves.jpeg"], "--plot <file>"],
     [["evaluate", "--confusion", "confusion.webp"], "--confusion <file>"],
   ])("softmax %j", async (args, flag) => {

@@ -171,7 +171,7 @@ describe("softmax predict IMAGE.png", () => {
     ["cut.png", grayPng(28, 28, item()).subarray(0, 60), /^softmax: cut\.png is a damaged or truncated PNG/],
     ["bomb.png", null, /^softmax: bomb\.png is 100000×100000 pixels/],
     ["nothere.png", undefined, /^softmax: nothere\.png: no such file/],
-  ])("fails on %s with exit 1 and one line naming the file", (name, bytes, pattern) => {
+  ])("fails on %s with exit 1 and one line naming the file; the good file is still classified and drawn", (name, bytes, pattern) => {
     if (bytes === null) {
       // Only the signature and IHDR: a 33-byte file claiming 100000×100000 pixels.
       const ihdr = Buffer.alloc(13);
@@ -183,12 +183,21 @@ describe("softmax predict IMAGE.png", () => {
     } else if (bytes !== undefined) {
       writeFileSync(join(dir, name), bytes);
     }
-    const result = runCli(["predict", "--model", model, "small.png", name, "--out", "never.png"], { cwd: dir });
+    const out = `good-of-${name}`;
+    const result = runCli(["predict", "--model", model, "small.png", name, "--out", out], { cwd: dir });
     expect(result.status).toBe(1);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(pattern);
-    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(readdirSync(dir).filter((file) => file.includes("never"))).toEqual([]);
+    // Own images are read one at a time (docs/pictures.md): the good one's row and picture, the bad one's error line.
+    expect(
+      result.stdout
+        .split("\n")
+        .slice(1, -1)
+        .map((row) => row.split("\t")[0]),
+    ).toEqual(["small.png"]);
+    const stderr = result.stderr.trimEnd().split("\n");
+    expect(stderr).toHaveLength(2);
+    expect(stderr[0]).toMatch(pattern);
+    expect(stderr[1]).toBe(`wrote ${out}`);
+    expect(readdirSync(dir).filter((file) => file.startsWith(out))).toEqual([out]);
   });
 
   it("draws own images titled by file name with --out, reported on stderr (or as a file event with --json)", () => {

@@ -35,9 +35,10 @@ function items(titles: readonly string[]) {
 describe("softmax show --weights", () => {
   it("draws the ten rows of W as 28×28 templates titled by class, to weights.png by default", () => {
     const result = runCli(["show", "--weights", model], { cwd: dir });
-    expect(result.stderr).toBe("");
+    // The notice of the file written goes to stderr, as in every command (docs/terminal.md).
+    expect(result.stderr).toBe("wrote weights.png\n");
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe("weights.png\n");
+    expect(result.stdout).toBe("");
     const decoded = decodeRgba(readFileSync(join(dir, "weights.png")));
     const layout = items(CLASS_NAMES);
     expect([decoded.width, decoded.height]).toEqual(Object.values(gridSize(layout, { key: WEIGHT_KEY })));
@@ -108,9 +109,9 @@ describe.runIf(realDataRequired())("softmax show on Fashion-MNIST", () => {
 
   it("draws the first 18 training images in 2 rows of 9, titled by class, to samples.png", () => {
     const result = runCli(["show", ...dataFlags()], { cwd: dir });
-    expect(besidesDataNotices(result.stderr)).toBe("");
+    expect(besidesDataNotices(result.stderr)).toBe("wrote samples.png\n");
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe("samples.png\n");
+    expect(result.stdout).toBe("");
     const images = readRealIdx("train-images-idx3-ubyte", 16);
     const labels = readRealIdx("train-labels-idx1-ubyte", 8);
     const layout = items(Array.from(labels.subarray(0, 18), (label) => CLASS_NAMES[label]!));

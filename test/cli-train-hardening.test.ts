@@ -105,7 +105,7 @@ describe.skipIf(!realDataRequired())("softmax train on the real Fashion-MNIST, a
     expect(warnings[0]).toMatch(
       /^softmax: warning: cannot write .*p\.png: .*\(ENAMETOOLONG\); no more training curves/,
     );
-    expect(lines(r.stdout).at(-1)).toBe(`saved ${out}`);
+    expect(lines(r.stderr).at(-1)).toBe(`saved ${out}`);
     expect((await loadModel(out)).metadata.epochs).toBe("2");
   }, 120_000);
 

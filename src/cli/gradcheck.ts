@@ -28,11 +28,12 @@ export function registerGradcheck(program: Command): void {
       "after",
       `
 Examples:
-  softmax gradcheck                      every loss, one line each
+  softmax gradcheck                      # every loss, one line each
   softmax gradcheck --loss mse --json
 
-The relative error of each checked weight and bias is |a - n| / max(|a|, |n|) (analytic a,
-numeric n); the largest is printed. Exit status 1 when one reaches ${GRADIENT_CHECK_TOLERANCE}.`,
+The relative error of each checked weight and bias is |a - n| / max(|a|, |n|)
+(analytic a, numeric n); the largest is printed. Exit status 1 when one reaches
+${GRADIENT_CHECK_TOLERANCE}.`,
     )
     .action((flags: GradcheckFlags) => {
       const output = new Output({ json: flags.json });

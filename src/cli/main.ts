@@ -1,6 +1,6 @@
 // The softmax program: commander wiring, error reporting and exit statuses. Each command lives in
 // its own module and only parses flags, calls the library and formats what it returns.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { InterruptedError, SoftmaxError, UsageError, VERSION } from "../index.js";
 import { registerCompare } from "./compare.js";
 import { registerCompletion } from "./completion.js";
@@ -9,7 +9,7 @@ import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
 import { registerGradcheck } from "./gradcheck.js";
-import { stdoutClosed } from "./output.js";
+import { errorLine, oneLine, stdoutClosed } from "./output.js";
 import { registerPredict } from "./predict.js";
 import { registerShow } from "./show.js";
 import { registerTrain } from "./train.js";
@@ -18,25 +18,32 @@ import { registerTrain } from "./train.js";
 export function createProgram(): Command {
   const program = new Command("softmax")
     .description("Softmax regression on Fashion-MNIST: download, train, evaluate, predict, show.")
-    .version(VERSION, "-V, --version")
+    .version(VERSION, "-V, --version", "output the version number (also -v)")
+    // -v as well as -V, as many tools have it; hidden, so the help lists the version flag once.
+    .addOption(new Option("-v").hideHelp())
+    .on("option:v", () => {
+      process.stdout.write(`${VERSION}\n`);
+      throw new CommanderError(ExitCode.Success, "commander.version", VERSION);
+    })
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({
-      outputError: (text, write) => write(`softmax: ${text.replace(/^error: /, "")}`),
-    })
+    // Inherited by every command: descriptions wrap to the terminal (or $COLUMNS), down to a
+    // 24-column description beside the flags (commander's default gives up below 40).
+    .configureHelp({ helpWidth: helpWidth(), minWidthToWrap: 24 })
     .addHelpText(
       "after",
       `
 Examples:
-  softmax download                      fetch and verify Fashion-MNIST into ./data
-  softmax train --epochs 10 --lr 0.1    train, print one line per epoch, save model.safetensors
-  softmax evaluate --model model.safetensors
-  softmax predict --n 6 --out predictions.png
-  softmax show --n 18 --out samples.png
+  softmax download                     # fetch and verify Fashion-MNIST
+  softmax train --epochs 10 --lr 0.1   # saves model.safetensors
+  softmax evaluate model.safetensors   # accuracy, per class, confusion table
+  softmax predict -n 6 -o predictions.png
+  softmax show -n 18 -o samples.png
   softmax compare --loss cross-entropy,mse --plot losses.png
-  softmax gradcheck                     check each loss's gradient against finite differences
+  softmax gradcheck                    # gradients vs finite differences
 
-Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`,
+Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).`,
     );
   registerDownload(program);
   registerDatasets(program);
@@ -48,22 +55,61 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted (Ctrl-
   registerGradcheck(program);
   // Last: the completion script describes the commands registered before it.
   registerCompletion(program);
+  for (const command of [program, ...program.commands]) {
+    const usage = command === program ? "softmax --help" : `softmax ${command.name()} --help`;
+    command.configureOutput({ outputError: (text, write) => write(`softmax: ${usageLine(text, usage)}\n`) });
+  }
   return program;
+}
+
+/**
+ * commander's error text as one line pointing at the command's help: "error: unknown option
+ * '--epoch'\n(Did you mean --epochs?)" → "unknown option '--epoch' (did you mean --epochs?); see
+ * 'softmax train --help'".
+ */
+function usageLine(text: string, usage: string): string {
+  const message = text
+    .trim()
+    .replace(/^error: /, "")
+    .replace(/\s*\n\(Did you mean/, " (did you mean");
+  return `${oneLine(message).replace(/\.$/, "")}; see '${usage}'`;
+}
+
+/** Help's width: $COLUMNS when set (as shells export it), else the terminal's, else 80. */
+function helpWidth(env: NodeJS.ProcessEnv = process.env): number {
+  const columns = Number(env.COLUMNS);
+  if (Number.isInteger(columns) && columns > 0) return columns;
+  return process.stdout.isTTY ? process.stdout.columns : 80;
+}
+
+/** The `softmax CMD --help` a usage error points at: the command named in argv, if any. */
+function helpFor(program: Command, argv: readonly string[]): string {
+  const name = argv.find((word) => !word.startsWith("-"));
+  const command = program.commands.find((c) => c.name() === name);
+  return command === undefined ? "softmax --help" : `softmax ${command.name()} --help`;
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   handleClosedPipes();
+  const program = createProgram();
   try {
-    await createProgram().parseAsync([...argv], { from: "user" });
+    await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
   } catch (error) {
-    return reportError(error);
+    return reportError(error, process.stderr, helpFor(program, argv));
   }
 }
 
-/** Prints one line for `error` on stderr (the stack only when DEBUG is set) and picks the exit status. */
-export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+/**
+ * Prints one line for `error` on stderr (the stack only when DEBUG is set) and picks the exit status.
+ * A usage error points at `usage`, the help of the command at fault.
+ */
+export function reportError(
+  error: unknown,
+  stderr: NodeJS.WritableStream = process.stderr,
+  usage = "softmax --help",
+): number {
   if (error instanceof CommanderError) {
     // commander has already printed its message through outputError.
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.Success;
@@ -71,8 +117,8 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   }
   const debug = process.env.DEBUG !== undefined && process.env.DEBUG !== "";
   if (error instanceof SoftmaxError) {
-    const hint = error.hint ? ` (${error.hint})` : "";
-    stderr.write(`softmax: ${oneLine(error.message)}${oneLine(hint)}\n`);
+    const see = error instanceof UsageError ? `; see '${usage}'` : "";
+    stderr.write(`${errorLine(error)}${see}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     stderr.write(`softmax: unexpected error: ${oneLine(message)} (set DEBUG=1 for the stack trace)\n`);
@@ -83,10 +129,6 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
     return error.signal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted;
   }
   return ExitCode.Failure;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, "; ");
 }
 
 /**

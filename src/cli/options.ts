@@ -9,8 +9,12 @@ import {
   DATASET_NAMES,
   DEFAULT_BACKEND,
   integerValue,
+  type SplitName,
   type ValueKind,
 } from "../index.js";
+
+/** The splits of a dataset, in the order the help lists them. */
+const SPLIT_NAMES: readonly SplitName[] = ["test", "train"];
 
 /**
  * A commander parser from one of the library's value kinds (the ones the hyperparameter table
@@ -59,6 +63,19 @@ export function addDataOptions(command: Command, options: { dataset?: boolean } 
       "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
     )
     .option("--offline", "never touch the network; use local copies only");
+}
+
+/** `-q, --quiet`, the same flag with the same meaning in every command that talks on stderr. */
+export function addQuietOption(command: Command): Command {
+  return command.option("-q, --quiet", "no progress, log lines or notices on stderr (warnings still show)");
+}
+
+/** `--split`, for the commands that take images from a dataset split. */
+export function splitOption(byDefault: SplitName): Option {
+  return new Option("--split <split>", "dataset split")
+    .choices(SPLIT_NAMES)
+    .default(byDefault)
+    .argParser(oneOf<SplitName>(SPLIT_NAMES));
 }
 
 export interface BackendFlags {

@@ -1,6 +1,10 @@
 // Where the CLI's output goes. stdout carries results only (table, TSV or NDJSON); progress bars,
-// logs and warnings go to stderr. Progress bars only when stderr is a TTY and not --quiet.
+// logs, notices of files written and warnings go to stderr. Progress bars and the training line
+// only when stderr is a TTY and not --quiet; colour only when stdout is a TTY and NO_COLOR is unset.
+// docs/terminal.md states these rules for users.
 import cliProgress from "cli-progress";
+import type { SoftmaxError } from "../index.js";
+import { TrainingProgressLine } from "./progress-line.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -25,16 +29,16 @@ export interface Progress {
   stop(): void;
 }
 
+/** A stream that may be a terminal (then it knows its width). */
+type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
-  private readonly stdout: NodeJS.WritableStream;
-  private readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly stdout: Stream;
+  private readonly stderr: Stream;
 
-  constructor(
-    options: OutputOptions = {},
-    streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
-  ) {
+  constructor(options: OutputOptions = {}, streams: { stdout?: Stream; stderr?: Stream } = {}) {
     this.json = options.json === true;
     this.quiet = options.quiet === true;
     this.stdout = streams.stdout ?? process.stdout;
@@ -73,9 +77,37 @@ export class Output {
     if (!this.quiet) this.stderr.write(`${text}\n`);
   }
 
+  /**
+   * The notice of a file written, `saved FILE` (a model) or `wrote FILE` (a picture): on stderr
+   * after the results, silenced by --quiet, the same in every command. With --json the command
+   * reports the file as an event on stdout instead (a `file` event, or train's `done`).
+   */
+  notice(text: string): void {
+    if (!this.json) this.info(text);
+  }
+
+  /**
+   * `text` set off in colour in a result line (train's best test accuracy so far): only when
+   * stdout is a terminal and NO_COLOR is unset, so piped or redirected results never hold codes.
+   */
+  emphasis(text: string): string {
+    return this.stdout.isTTY === true && !noColor() ? `\x1b[1;32m${text}\x1b[0m` : text;
+  }
+
+  /** An error that does not end the command (one bad image among several): its one line on stderr. */
+  error(error: SoftmaxError): void {
+    this.stderr.write(`${errorLine(error)}\n`);
+  }
+
   /** A warning on stderr; shown even with --quiet, because it says something is wrong. */
   warn(text: string): void {
     this.stderr.write(`softmax: warning: ${text}\n`);
+  }
+
+  /** train's live line on stderr (progress-line.ts), or null when stderr is not a TTY or --quiet is set. */
+  trainingProgress(firstEpoch: number, totalEpochs: number): TrainingProgressLine | null {
+    if (this.quiet || this.stderr.isTTY !== true) return null;
+    return new TrainingProgressLine(this.stderr, firstEpoch, totalEpochs);
   }
 
   /** A progress bar on stderr, or null when stderr is not a TTY or --quiet is set. */
@@ -101,6 +133,16 @@ export class Output {
       stop: () => bar.stop(),
     };
   }
+}
+
+/** The one line the CLI prints for an error: "softmax: MESSAGE (HINT)", newlines folded. */
+export function errorLine(error: SoftmaxError): string {
+  const hint = error.hint ? ` (${error.hint})` : "";
+  return `softmax: ${oneLine(error.message)}${oneLine(hint)}`;
+}
+
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, "; ");
 }
 
 /** NO_COLOR (https://no-color.org): any non-empty value turns colour off. */

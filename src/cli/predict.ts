@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import {
   type Prediction as ClassRanking,
+  ImageError,
   inputPicture,
   itemPicture,
   loadModel,
@@ -20,8 +21,9 @@ import {
   type SplitName,
   UsageError,
 } from "../index.js";
+import { ExitCode } from "./exit-code.js";
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
-import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
+import { addDataOptions, addQuietOption, type DataOptions, integerAtLeast, splitOption } from "./options.js";
 import { Output } from "./output.js";
 import {
   addGridOptions,
@@ -43,6 +45,7 @@ interface PredictOptions extends DataOptions {
   scale: number;
   invert?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** One classified example, whichever way it came in: the library's ranking and what to show. */
@@ -63,36 +66,39 @@ export function registerPredict(program: Command): void {
     .command("predict")
     .description("Classify test images, or your own PNG files, with a trained model (d2l predict_ch3).")
     .argument("[images...]", "PNG files to classify instead of the dataset; - reads one PNG from stdin")
-    .option("--model <file>", "model file written by `softmax train`", "model.safetensors")
-    .option("--n <count>", "how many dataset images", integerAtLeast(1), 6)
+    .option("-m, --model <file>", "model file written by `softmax train`", "model.safetensors")
+    .option("-n, --n <count>", "how many dataset images", integerAtLeast(1), 6)
     .option("--offset <index>", "index of the first dataset image", integerAtLeast(0), 0)
-    .option("--split <split>", "dataset split: test or train", oneOf<SplitName>(["test", "train"]), "test")
+    .addOption(splitOption("test"))
     .option(
-      "--out <file.png>",
+      "-o, --out <file.png>",
       "also draw the images titled true over predicted class (wrong ones in red)",
       picturePath,
     )
     .option("--invert", "own images: always invert (for dark items on a light background)")
     .option("--no-invert", "own images: never invert (default: invert when the border is lighter than the centre)")
     .option("--json", "print NDJSON `prediction` events (with the top 3 classes) instead of TSV");
+  addQuietOption(command);
   addGridOptions(command);
   addDataOptions(command);
   command.addHelpText(
     "after",
     `
-Output: TSV with the header index<TAB>true<TAB>pred<TAB>confidence (class names, confidence to 3
-decimals; for own images index is the path as given and true is empty), or NDJSON with --json.
-With --out the PNG is written before the table and reported after it: "wrote FILE" on stderr, or a
-"file" event on stdout with --json. --offset + --n must stay within the split (test: 10000 images,
-train: 60000).
+Output: TSV with the header index<TAB>true<TAB>pred<TAB>confidence (class names,
+confidence to 3 decimals; for own images index is the path as given and true is
+empty), or NDJSON with --json. With --out the PNG is written before the table
+and reported after it: "wrote FILE" on stderr, or a "file" event on stdout with
+--json. --offset + --n must stay within the split (test: 10000 images, train:
+60000). Own images are read one at a time: a file that cannot be read is one
+error line on stderr, the others are still classified, and the exit status is 1.
 
 Examples:
-  softmax predict                                  first 6 test images as TSV
-  softmax predict --n 10 --out predictions.png     and draw them
-  softmax predict --n 10000 | tail -n +2 | cut -f3 | sort | uniq -c
-  softmax predict --json --n 3 | jq -c '.top3'
-  softmax predict shirt.png boot.png               your own PNG files (any size or colour type)
-  convert photo.jpg png:- | softmax predict -      one PNG from stdin`,
+  softmax predict                      # the first 6 test images as TSV
+  softmax predict -n 10 -o predictions.png   # and draw them
+  softmax predict -n 10000 | tail -n +2 | cut -f3 | sort | uniq -c
+  softmax predict --json -n 3 | jq -c '.top3'
+  softmax predict shirt.png boot.png   # your own PNGs (any size or colour type)
+  convert photo.jpg png:- | softmax predict -   # one PNG from stdin`,
   );
   command.action(async (images: string[], options: PredictOptions, self: Command) => {
     await runPredict(images, options, self);
@@ -100,7 +106,7 @@ Examples:
 }
 
 async function runPredict(images: readonly string[], options: PredictOptions, command: Command): Promise<void> {
-  const output = new Output({ json: options.json === true });
+  const output = new Output({ json: options.json === true, quiet: options.quiet === true });
   if (images.length > 0) {
     for (const flag of ["n", "offset", "split"] as const) {
       if (givenOnCommandLine(command, flag)) {
@@ -124,8 +130,13 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
   // Dataset images come from the dataset the model was trained on.
   options.dataset = datasetOfModel(options, metadata, options.model);
 
-  const predictions =
-    images.length > 0 ? await predictFiles(images, options, params) : await predictDataset(options, params, output);
+  // Own images are read one at a time: a bad file is reported and the others are still classified.
+  const { predictions, failed } =
+    images.length > 0
+      ? await predictFiles(images, options, params, output)
+      : { predictions: await predictDataset(options, params, output), failed: 0 };
+  if (failed > 0) process.exitCode = ExitCode.Failure;
+  if (predictions.length === 0) return;
 
   let announce: (() => void) | undefined;
   if (options.out !== undefined) {
@@ -134,7 +145,7 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
     checkGridSize(cells.map(predictionItem), gridOptions);
     // The picture is written before the table is printed, so it exists even if the reader of stdout stops early.
     announce = await writePicture(options.out, renderPredictions(cells, gridOptions), "predictions", output, (path) =>
-      output.info(`wrote ${path}`),
+      output.notice(`wrote ${path}`),
     );
   }
   printPredictions(predictions, classes, output);
@@ -154,23 +165,41 @@ async function predictDataset(options: PredictOptions, params: Params, output: O
   }));
 }
 
-async function predictFiles(names: readonly string[], options: PredictOptions, params: Params): Promise<Prediction[]> {
+/**
+ * Classifies the readable images of `names`; each one that cannot be read or decoded is one error
+ * line on stderr (as the CLI reports any error) and is left out. `failed` counts those.
+ */
+async function predictFiles(
+  names: readonly string[],
+  options: PredictOptions,
+  params: Params,
+  output: Output,
+): Promise<{ predictions: Prediction[]; failed: number }> {
   const inputs: (ModelInput & { name: string })[] = [];
+  let failed = 0;
   for (const name of names) {
-    const bytes = await readImageFile(name);
-    inputs.push({ name, ...readImageInput(bytes, name === "-" ? "stdin" : name, { invert: options.invert }) });
+    try {
+      const bytes = await readImageFile(name);
+      inputs.push({ name, ...readImageInput(bytes, name === "-" ? "stdin" : name, { invert: options.invert }) });
+    } catch (error) {
+      if (!(error instanceof ImageError)) throw error;
+      output.error(error);
+      failed++;
+    }
   }
+  if (inputs.length === 0) return { predictions: [], failed };
   const X = new Float32Array(inputs.length * NUM_INPUTS); // (n, 784) in [0,1]
   inputs.forEach((input, i) => {
     X.set(input.pixels, i * NUM_INPUTS);
   });
-  return predict(params, X).map((prediction, i) => ({
+  const predictions = predict(params, X).map((prediction, i) => ({
     ...prediction,
     index: inputs[i]!.name,
     trueClass: null,
     input: inputs[i]!.pixels,
     inverted: inputs[i]!.inverted,
   }));
+  return { predictions, failed };
 }
 
 function predictionCell(prediction: Prediction, classes: readonly string[]): PredictionCell {

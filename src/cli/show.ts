@@ -12,7 +12,7 @@ import {
   UsageError,
 } from "../index.js";
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
-import { addDataOptions, type DataOptions, integerAtLeast, oneOf } from "./options.js";
+import { addDataOptions, addQuietOption, type DataOptions, integerAtLeast, splitOption } from "./options.js";
 import { Output } from "./output.js";
 import {
   addGridOptions,
@@ -33,30 +33,33 @@ interface ShowOptions extends DataOptions {
   cols?: number;
   scale: number;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerShow(program: Command): void {
   const command = program
     .command("show")
     .description("Draw dataset images with their class names (d2l show_images), or a model's weight templates.")
-    .option("--n <count>", "how many images", integerAtLeast(1), 18)
+    .option("-n, --n <count>", "how many images", integerAtLeast(1), 18)
     .option("--offset <index>", "index of the first image", integerAtLeast(0), 0)
-    .option("--split <split>", "dataset split: train or test", oneOf<SplitName>(["train", "test"]), "train")
-    .option("--out <file.png>", "PNG to write (default: samples.png, or weights.png with --weights)", picturePath)
+    .addOption(splitOption("train"))
+    .option("-o, --out <file.png>", "PNG to write (default: samples.png, or weights.png with --weights)", picturePath)
     .option("--weights <model>", "draw the ten rows of the model's W as 28×28 templates (red +, blue −)")
     .option("--json", "report the file written as an NDJSON `file` event");
+  addQuietOption(command);
   addGridOptions(command);
   addDataOptions(command);
   command.addHelpText(
     "after",
     `
-Prints the path of the PNG written on stdout (with --json, a "file" event with its size).
---offset + --n must stay within the split (train: 60000 images, test: 10000).
+Reports the PNG written as "wrote FILE" on stderr (with --json, a "file" event
+with its size on stdout). --offset + --n must stay within the split (train:
+60000 images, test: 10000).
 
 Examples:
-  softmax show                                   first 18 training images, 2 rows of 9, to samples.png
-  softmax show --n 10 --split test --scale 4 --out test.png
-  softmax show --weights model.safetensors       what each class's row of W looks for, to weights.png`,
+  softmax show                         # 18 training images -> samples.png
+  softmax show -n 10 --split test --scale 4 -o test.png
+  softmax show --weights model.safetensors   # what each row of W looks for`,
   );
   command.action(async (options: ShowOptions, self: Command) => {
     await runShow(options, self);
@@ -64,9 +67,9 @@ Examples:
 }
 
 async function runShow(options: ShowOptions, command: Command): Promise<void> {
-  const output = new Output({ json: options.json === true });
+  const output = new Output({ json: options.json === true, quiet: options.quiet === true });
   const gridOptions = { columns: options.cols, scale: options.scale };
-  const report = (path: string) => output.line(path);
+  const report = (path: string) => output.notice(`wrote ${path}`);
 
   if (options.weights !== undefined) {
     for (const flag of ["n", "offset", "split"] as const) {

@@ -33,8 +33,9 @@ import {
   flagParser,
   integerAtLeast,
 } from "./options.js";
-import { Output, type Progress } from "./output.js";
+import { Output } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
+import type { TrainingProgressLine } from "./progress-line.js";
 
 type TrainFlags = DataOptions &
   BackendFlags &
@@ -65,7 +66,7 @@ export function registerTrain(program: Command): void {
     .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10);
   addHyperparameterOptions(command);
   command
-    .option("--out <file>", "where to save the model (written atomically)", "model.safetensors")
+    .option("-o, --out <file>", "where to save the model (written atomically)", "model.safetensors")
     .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
     .option(
       "--plot <file>",
@@ -73,22 +74,24 @@ export function registerTrain(program: Command): void {
       picturePath,
     )
     .option("--json", "print NDJSON events (epoch, then done) instead of lines")
-    .option("--quiet", "no progress bar or log lines on stderr");
+    .option("-q, --quiet", "no progress line, log lines or notices on stderr");
   addBackendOptions(command, "what runs the training steps and the evaluation");
   addDataOptions(command, { dataset: false });
   command.addHelpText(
     "after",
     `
 Examples:
-  softmax train                                   10 epochs, lr 0.1, batch 256, seed 0 -> model.safetensors
-  softmax train --epochs 30 --schedule cosine --out best.safetensors
-  softmax train --epochs 5 --resume model.safetensors --out model.safetensors   5 more epochs
-  softmax train --loss mse --json | jq .test_acc
-  softmax train --epochs 20 --plot curves.png      d2l's Animator, as a PNG
+  softmax train                  # 10 epochs, lr 0.1 -> model.safetensors
+  softmax train --epochs 30 --schedule cosine -o best.safetensors
+  softmax train --epochs 5 --resume model.safetensors   # 5 more epochs
+  softmax train --loss mse --json | jq 'select(.event == "done") | .test_acc'
+  softmax train --epochs 20 --plot curves.png   # d2l's Animator, as a PNG
 
-Output: one line per epoch on stdout (loss and train acc accumulated during the epoch, test acc after it).
-Ctrl-C (or SIGTERM) stops after the current step, saves the model trained so far and exits 130
-(143). If stdout is closed (| head), training goes on and the model is saved.`,
+Output: one line per epoch on stdout (loss and train acc accumulated during the
+epoch, test acc after it), then "saved FILE" on stderr. In a terminal, a live
+line on stderr shows the step, the running loss and accuracy and an ETA.
+Ctrl-C (or SIGTERM) stops after the current step, saves the model trained so far
+and exits 130 (143). If stdout is closed (| head), training goes on and saves.`,
   );
   command.action(async (flags: TrainFlags, cmd: Command) => {
     await runTrain(flags, cmd);
@@ -118,7 +121,8 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: hyperparameters.kernel });
   const interrupt = interruptFlag();
   const started = performance.now();
-  let bar: Progress | null = null;
+  const live: TrainingProgressLine | null = output.trainingProgress(startEpoch, startEpoch + flags.epochs);
+  let best = Number.NEGATIVE_INFINITY;
   const curves = curvesWriter(flags.plot, startEpoch + flags.epochs, output);
   try {
     const result = await train(
@@ -127,15 +131,13 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
       params,
       { ...hyperparameters, epochs: flags.epochs, startEpoch },
       {
-        onStep: (epoch, step) => {
-          if (step.step === 1)
-            bar = output.progress(`epoch ${epoch}/${startEpoch + flags.epochs}`, step.steps, " steps");
-          bar?.update(step.step);
-        },
+        onStep: (epoch, step) => live?.step(epoch, step),
         onEpoch: (report) => {
-          bar?.stop();
-          bar = null;
-          printEpoch(output, report);
+          live?.clear();
+          // The best held-out accuracy so far: validation with a split, else test.
+          const heldOut = report.valAcc ?? report.testAcc ?? Number.NEGATIVE_INFINITY;
+          printEpoch(output, report, heldOut > best);
+          best = Math.max(best, heldOut);
           curves.add(report);
         },
         shouldStop: () => interrupt.signal !== null,
@@ -157,7 +159,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
     });
     if (hyperparameters.validation > 0)
       output.line(`test acc ${result.testAccuracy.toFixed(3)}  (scored once, after training)`);
-    output.line(`saved ${flags.out}`);
+    output.notice(`saved ${flags.out}`);
     if (interrupt.signal !== null) {
       throw new InterruptedError(
         `interrupted after ${result.epochsDone} complete epoch${result.epochsDone === 1 ? "" : "s"}; saved the model trained so far to ${flags.out}`,
@@ -165,21 +167,28 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
       );
     }
   } finally {
-    (bar as Progress | null)?.stop();
+    // An error line must not land on the end of the live line.
+    live?.clear();
     await backend.close();
   }
 }
 
-function printEpoch(output: Output, report: EpochReport): void {
-  output.line(epochLine(report));
+/** One result line per epoch; `best` marks the best held-out accuracy of the run so far (in colour, where shown). */
+function printEpoch(output: Output, report: EpochReport, best: boolean): void {
+  output.line(epochLine(report, best ? (text) => output.emphasis(text) : undefined));
   output.event("epoch", epochFields(report));
 }
 
-/** The human line of an epoch: `epoch  1/10  loss 0.7853  train acc 0.749  test acc 0.791  0.06s` (val acc with a split). */
-export function epochLine(report: EpochReport): string {
+/**
+ * The human line of an epoch: `epoch  1/10  loss 0.7853  train acc 0.749  test acc 0.791  0.06s`
+ * (val acc with a split). `mark` sets off the held-out accuracy (colour) without moving the columns.
+ */
+export function epochLine(report: EpochReport, mark: (text: string) => string = (text) => text): string {
   const width = String(report.epochs).length;
   const heldOut =
-    report.valAcc === undefined ? `test acc ${report.testAcc?.toFixed(3)}` : `val acc ${report.valAcc.toFixed(3)}`;
+    report.valAcc === undefined
+      ? `test acc ${mark(report.testAcc?.toFixed(3) ?? "-")}`
+      : `val acc ${mark(report.valAcc.toFixed(3))}`;
   const partial = report.complete ? "" : "  (interrupted)";
   return (
     `epoch ${String(report.epoch).padStart(width)}/${report.epochs}  loss ${report.trainLoss.toFixed(4)}  ` +
@@ -225,7 +234,7 @@ function curvesWriter(
       written = written.then(async () => {
         if (failed) return;
         try {
-          report = await writePicture(path, png, "curves", output, (p) => output.info(`wrote ${p}`));
+          report = await writePicture(path, png, "curves", output, (p) => output.notice(`wrote ${p}`));
         } catch (error) {
           failed = true;
           report = () => {};
