@@ -107,12 +107,14 @@ export function registerCompare(program: Command): void {
     `
 Examples:
   softmax compare --loss cross-entropy,mse,hinge --plot losses.png
-  softmax compare --lr 0.03,0.1,0.3 --validation 10000     choose the rate on held-out training images
-  softmax compare --weight-decay 0,0.0001,0.001 --seed 0,1 --json | jq 'select(.event=="summary")'
+  softmax compare --lr 0.03,0.1,0.3 --validation 10000   # on held-out images
+  softmax compare --weight-decay 0,0.0001 --seed 0,1 --json |
+    jq 'select(.event=="summary")'
 
-Runs of the same seed start from the same weights and see the same batches; each run gives the same
-figures (and, saved, the same model file) as \`softmax train\` with its settings. At most 64 runs.
-The best run is the one with the highest final validation accuracy (with --validation), else test
+Runs of the same seed start from the same weights and see the same batches;
+each run gives the same figures (and, saved, the same model file) as
+\`softmax train\` with its settings. At most 64 runs. The best run is the one
+with the highest final validation accuracy (with --validation), else test
 accuracy, which then means the test set chose it.`,
   );
   command.action(async (flags: CompareFlags) => {
