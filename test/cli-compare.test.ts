@@ -120,6 +120,7 @@ describe.skipIf(!realDataRequired())("softmax compare on the real Fashion-MNIST"
     expect(png.width).toBeGreaterThan(300);
   }, 300_000);
 
+  // --kernel plain on both: compare runs every run on the kernel it is given (not auto's choice).
   it("a run gives the figures and the model bytes of the same `softmax train`", async () => {
     const outDir = join(dir, "models");
     const compared = await run([
@@ -128,6 +129,8 @@ describe.skipIf(!realDataRequired())("softmax compare on the real Fashion-MNIST"
       "cross-entropy,mse",
       "--weight-decay",
       "0.0001",
+      "--kernel",
+      "plain",
       "--epochs",
       "2",
       "--json",
@@ -144,6 +147,8 @@ describe.skipIf(!realDataRequired())("softmax compare on the real Fashion-MNIST"
       "mse",
       "--weight-decay",
       "0.0001",
+      "--kernel",
+      "plain",
       "--epochs",
       "2",
       "--json",

@@ -19,6 +19,7 @@ import {
   type Hyperparameters,
   hyperparameter,
   InterruptedError,
+  type KernelChoice,
   type RunOutcome,
   renderComparisonCurves,
   runFigures,
@@ -44,13 +45,15 @@ import { checkOutputPath, epochFields, interruptFlag, round } from "./train.js";
  * Hyperparameters that take one value for every run rather than a list. The validation split:
  * validation accuracies measured on different held-out images cannot be compared.
  */
-// One dataset for every run (the data is loaded once), recorded in each run's model.
-const SHARED: readonly HyperparameterName[] = ["validation", "dataset"];
+// One dataset for every run (the data is loaded once), recorded in each run's model; one kernel
+// for every run (the backend is created once), so each run's bits are those `train --kernel` gives.
+const SHARED: readonly HyperparameterName[] = ["validation", "dataset", "kernel"];
 
 type CompareFlags = DataOptions &
   BackendFlags & { [K in HyperparameterName]?: readonly Hyperparameters[K][] } & {
     validation: number;
     dataset: string;
+    kernel: KernelChoice;
     epochs: number;
     plot?: string;
     outDir?: string;
@@ -131,12 +134,12 @@ async function runCompare(flags: CompareFlags): Promise<void> {
       flags[name],
     ]),
   ]) as Grid;
-  const runs = comparisonRuns(grid, { validation: flags.validation, dataset: flags.dataset });
+  const runs = comparisonRuns(grid, { validation: flags.validation, dataset: flags.dataset, kernel: flags.kernel });
   if (flags.plot !== undefined) await checkOutputPath(flags.plot, "the comparison curves", "--plot");
   if (flags.outDir !== undefined) await prepareOutDir(flags.outDir);
 
   const data = await loadDataForCommand(flags, output);
-  const backend = await createBackend(flags.backend, { threads: flags.threads });
+  const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: flags.kernel });
   const interrupt = interruptFlag();
   const started = performance.now();
   const progress = comparisonProgress(output, runs.length, flags.epochs, started);
