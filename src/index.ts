@@ -27,6 +27,7 @@ export { type LoadOptions, loadDataset, loadFashionMnist } from "./data/resolve.
 export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
 export { ioError } from "./fs/io-error.js";
+export { checkOutputPath, type OutputTarget } from "./fs/output-path.js";
 export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export { MAX_IMAGE_FILE_BYTES, readImageFile } from "./image-input/read-image.js";
@@ -50,7 +51,7 @@ export {
   squaredError,
   squaredErrorBackward,
 } from "./model/softmax-regression.js";
-export { checkWritable, loadModel, saveModel } from "./model-file/model-file.js";
+export { loadModel, saveModel } from "./model-file/model-file.js";
 export { decodeSafetensors, encodeSafetensors } from "./model-file/safetensors.js";
 export { MAX_CANVAS_PIXELS } from "./pictures/canvas.js";
 export { picturePathProblem } from "./pictures/encode-png.js";

@@ -70,6 +70,10 @@ describe.concurrent("softmax compare: usage errors (exit 2, one line naming the 
     [["--lr", "0.1,0.2,0.3,0.4", "--seed", Array.from({ length: 17 }, (_, i) => i).join(",")], "more than 64"],
     [["--validation", "-1"], "--validation"],
     [["--epochs", "0"], "--epochs"],
+    // --plot is checked as train's is: a PNG name, not empty, not a directory.
+    [["--plot", "runs.jpg"], "runs.jpg ends in .jpg, but pictures are written as PNG"],
+    [["--plot", ""], "--plot"],
+    [["--plot", "."], "--plot . is a directory; it must name the file for the comparison curves"],
   ];
   for (const [args, message] of cases) {
     it(`compare ${args.join(" ").slice(0, 60)}`, async () => {

@@ -9,6 +9,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   type Comparison,
   type ComparisonRun,
+  checkOutputPath,
   compare,
   comparisonRuns,
   createBackend,
@@ -38,8 +39,8 @@ import {
   integerAtLeast,
 } from "./options.js";
 import { Output, type Progress } from "./output.js";
-import { writePicture } from "./pictures.js";
-import { checkOutputPath, epochFields, interruptFlag, round } from "./train.js";
+import { picturePath, writePicture } from "./pictures.js";
+import { epochFields, interruptFlag, round } from "./train.js";
 
 /**
  * Hyperparameters that take one value for every run rather than a list. The validation split:
@@ -96,7 +97,11 @@ export function registerCompare(program: Command): void {
     .option("--epochs <n>", "epochs to train each run", integerAtLeast(1), 10);
   addGridOptions(command);
   command
-    .option("--plot <file>", "draw the runs' train loss and held-out accuracy per epoch overlaid, to this PNG")
+    .option(
+      "--plot <file>",
+      "draw the runs' train loss and held-out accuracy per epoch overlaid, to this PNG",
+      picturePath,
+    )
     .option(
       "--out-dir <dir>",
       "save each run's model in this directory, as LABEL.safetensors (spaces in the label as _)",
@@ -135,7 +140,8 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     ]),
   ]) as Grid;
   const runs = comparisonRuns(grid, { validation: flags.validation, dataset: flags.dataset, kernel: flags.kernel });
-  if (flags.plot !== undefined) await checkOutputPath(flags.plot, "the comparison curves", "--plot");
+  if (flags.plot !== undefined)
+    await checkOutputPath(flags.plot, { what: "the comparison curves", flag: "--plot", fileName: "curves.png" });
   if (flags.outDir !== undefined) await prepareOutDir(flags.outDir);
 
   const data = await loadDataForCommand(flags, output);

@@ -2,11 +2,9 @@
 // chosen backend, prints one line (or NDJSON event) per epoch, and saves the model atomically.
 // Ctrl-C stops after the current step and saves; divergence saves nothing. No maths here. The
 // hyperparameter flags come from the library's table (src/train/hyperparameters.ts).
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
 import {
-  checkWritable,
+  checkOutputPath,
   createBackend,
   type EpochReport,
   HYPERPARAMETER_NAMES,
@@ -21,7 +19,6 @@ import {
   resumeTraining,
   saveTrainedModel,
   train,
-  UsageError,
 } from "../index.js";
 import { ExitCode } from "./exit-code.js";
 import { loadDataForCommand } from "./load-data.js";
@@ -101,8 +98,9 @@ and exits 130 (143). If stdout is closed (| head), training goes on and saves.`,
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   // The model outlives stdout: `softmax train | head -1` goes on training and saves.
   const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
-  await checkOutputPath(flags.out, "the model", "--out");
-  if (flags.plot !== undefined) await checkOutputPath(flags.plot, "the training curves", "--plot");
+  await checkOutputPath(flags.out, { what: "the model", flag: "--out", fileName: "model.safetensors" });
+  if (flags.plot !== undefined)
+    await checkOutputPath(flags.plot, { what: "the training curves", flag: "--plot", fileName: "curves.png" });
   // With --resume, only the flags typed on the command line override the file's record.
   const given = Object.fromEntries(
     HYPERPARAMETER_NAMES.filter((name) => cmd.getOptionValueSource(name) === "cli").map((name) => [name, flags[name]]),
@@ -247,31 +245,6 @@ function curvesWriter(
       report();
     },
   };
-}
-
-/**
- * Before any training: `path` must name a file that can be written, not '' nor a directory, in a
- * directory that exists and is writable. Found after an hour of training, any of these would cost
- * the model (or the picture).
- */
-export async function checkOutputPath(path: string, what: string, flag: string): Promise<void> {
-  if (path.trim() === "") {
-    throw new UsageError(`${flag} is empty`, { hint: `give the path of the file for ${what}` });
-  }
-  if (path.endsWith("/") || (await isDirectory(path))) {
-    throw new UsageError(`${flag} ${path} is a directory; it must name the file for ${what}`, {
-      hint: `for example ${flag} ${join(path, flag === "--out" ? "model.safetensors" : "curves.png")}`,
-    });
-  }
-  await checkWritable(path, what, flag);
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false; // absent (it will be created) or unreadable (checkWritable says why)
-  }
 }
 
 export function round(value: number, digits: number): number {

@@ -2,9 +2,6 @@
 // metadata) as a safetensors file. encodeModel/decodeModel are pure; saveModel/loadModel do the file
 // I/O (the write is atomic). The reader rejects anything that is not this model, naming the file and
 // tensor.
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import { FileError, ModelFileError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { readCappedFile } from "../fs/read-capped.js";
@@ -79,27 +76,6 @@ export async function saveModel(path: string, params: Params, metadata: Record<s
     throw new ModelFileError(`${path}: cannot write the model (${code})`, {
       cause,
       hint: "check that the directory exists and is writable, or choose another --out",
-    });
-  }
-}
-
-/**
- * Fails early, before any training, when `path` cannot be written: its directory is missing or
- * read-only. `what` and `flag` name the file in the message ("the model", "--out").
- */
-export async function checkWritable(path: string, what = "the model", flag = "--out"): Promise<void> {
-  const directory = dirname(path);
-  try {
-    const info = await stat(directory);
-    if (!info.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
-    await access(directory, constants.W_OK);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-    const reason =
-      code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a directory" : `is not writable (${code})`;
-    throw new ModelFileError(`${path}: cannot write ${what}: directory ${directory} ${reason}`, {
-      cause,
-      hint: `create the directory or choose another ${flag}`,
     });
   }
 }
