@@ -122,6 +122,12 @@ export interface Backend {
   countCorrect(params: Params, set: ImageSet): Promise<number>;
   /** The predicted class of every image of `set` (count): the argmax of the logits, ties to the lower index. */
   predictLabels(params: Params, set: ImageSet): Promise<Uint8Array>;
+  /**
+   * Memory for `bytes` of a dataset file's payload (LoadOptions.allocate), for backends that keep
+   * the images in memory of their own: sets parsed from it are then used in place, not copied in
+   * at the first epoch. Absent where a plain Uint8Array serves as well (the reference).
+   */
+  allocate?(bytes: number): Uint8Array;
   /** Releases workers and memory. */
   close(): Promise<void>;
 }

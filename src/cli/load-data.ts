@@ -4,6 +4,7 @@
 // library; formatting and signal handling only.
 import { homedir } from "node:os";
 import {
+  type Backend,
   type DataEvent,
   type DatasetSpec,
   dataDirFor,
@@ -56,8 +57,11 @@ export function datasetOfModel(
   return flags.dataset ?? recorded;
 }
 
-/** Loads the dataset the flags name, saying on stderr where it comes from and where it is cached. */
-export async function loadDataForCommand(flags: DataFlags, output: Output): Promise<FashionMnist> {
+/**
+ * Loads the dataset the flags name, saying on stderr where it comes from and where it is cached.
+ * With a `backend` that has memory of its own, the files are read into it (Backend.allocate).
+ */
+export async function loadDataForCommand(flags: DataFlags, output: Output, backend?: Backend): Promise<FashionMnist> {
   const dataset = datasetFrom(flags);
   const renderer = new DataEventRenderer(output);
   const stopOnSignal = exitOnSignal(renderer, "interrupted while loading the data");
@@ -68,6 +72,7 @@ export async function loadDataForCommand(flags: DataFlags, output: Output): Prom
       offline: flags.offline === true,
       mirrors: mirrorsFor(dataset),
       onEvent: (event) => renderer.on(event),
+      allocate: backend?.allocate?.bind(backend),
     });
   } finally {
     stopOnSignal();

@@ -115,14 +115,16 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
     params = initParams(hyperparameters.seed);
   }
 
-  const data = await loadDataForCommand({ ...flags, dataset: hyperparameters.dataset }, output);
+  // The backend first: its worker thread starts while the data loads, into the backend's memory.
   const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: hyperparameters.kernel });
-  const interrupt = interruptFlag();
-  const started = performance.now();
-  const live: TrainingProgressLine | null = output.trainingProgress(startEpoch, startEpoch + flags.epochs);
-  let best = Number.NEGATIVE_INFINITY;
-  const curves = curvesWriter(flags.plot, startEpoch + flags.epochs, output);
+  let live: TrainingProgressLine | null = null;
   try {
+    const data = await loadDataForCommand({ ...flags, dataset: hyperparameters.dataset }, output, backend);
+    const interrupt = interruptFlag();
+    const started = performance.now();
+    live = output.trainingProgress(startEpoch, startEpoch + flags.epochs);
+    let best = Number.NEGATIVE_INFINITY;
+    const curves = curvesWriter(flags.plot, startEpoch + flags.epochs, output);
     const result = await train(
       backend,
       data,

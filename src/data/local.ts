@@ -45,6 +45,8 @@ export interface RecordOptions {
 
 export interface FindOptions {
   dataDir: string;
+  /** Where a raw payload of the expected size is read (LoadOptions.allocate); default a new array. */
+  allocate?: (bytes: number) => Uint8Array;
   /** The read-only system directory searched after the data directory; null for none. */
   systemDir: string | null;
   records?: RecordOptions;
@@ -66,13 +68,13 @@ export interface Found {
 export async function findLocalCopy(dataset: DatasetSpec, file: FileSpec, options: FindOptions): Promise<Found> {
   const records = options.records ?? {};
   const candidates: { origin: FileOrigin; read: () => Promise<LocalCopy | null> }[] = [
-    { origin: "data-dir", read: () => readRawCopy(options.dataDir, dataset, file, records) },
+    { origin: "data-dir", read: () => readRawCopy(options.dataDir, dataset, file, records, options.allocate) },
     { origin: "data-dir", read: () => readGzCopy(options.dataDir, dataset, file) },
   ];
   const systemDir = options.systemDir;
   if (systemDir !== null && systemDir !== options.dataDir) {
     candidates.push(
-      { origin: "system", read: () => readRawCopy(systemDir, dataset, file, false) },
+      { origin: "system", read: () => readRawCopy(systemDir, dataset, file, false, options.allocate) },
       { origin: "system", read: () => readGzCopy(systemDir, dataset, file) },
     );
   }
@@ -96,15 +98,19 @@ export async function findLocalCopy(dataset: DatasetSpec, file: FileSpec, option
  * The raw file `dir/NAME`, verified, or null when absent. With `records`, a file unchanged since
  * its last full hash (same size, mtime, ctime, inode, device) is not hashed again; any change to it
  * makes it hashed again. Throws DataError when the file is present but not the right payload.
+ * A file of the payload's size is read into `allocate(size)` (a file of any other size is not
+ * the payload, and is read into an array of its own to say so).
  */
 export async function readRawCopy(
   dir: string,
   dataset: DatasetSpec,
   file: FileSpec,
   records: RecordOptions | false,
+  allocate?: (bytes: number) => Uint8Array,
 ): Promise<LocalCopy | null> {
   const path = rawPath(dir, file);
-  const read = await readIfPresent(path, file);
+  const into = allocate && ((size: number) => (size === file.rawBytes ? allocate(size) : new Uint8Array(size)));
+  const read = await readIfPresent(path, file, into);
   if (read === null) return null;
   const record = records === false ? null : await readRecord(dir, file);
   if (record !== null && recordMatches(record, file, read.stat) && read.bytes.length === file.rawBytes) {
@@ -211,10 +217,15 @@ async function writeRecord(
   }
 }
 
-/** The bytes and stat of `path`, or null when it does not exist. */
-async function readIfPresent(path: string, file: FileSpec): Promise<{ bytes: Uint8Array; stat: BigIntStats } | null> {
+/** The bytes and stat of `path` (read into `allocate`'s buffer, if given), or null when it does not exist. */
+async function readIfPresent(
+  path: string,
+  file: FileSpec,
+  allocate?: (size: number) => Uint8Array,
+): Promise<{ bytes: Uint8Array; stat: BigIntStats } | null> {
   try {
     return await readRegularFile(path, {
+      allocate,
       maxBytes: storedByteCap(file),
       hint: "remove it or point --data-dir elsewhere; run `softmax download --force` for a fresh copy",
     });

@@ -42,6 +42,12 @@ export interface LoadOptions {
   http?: HttpOptions & Pick<FetchOptions, "lockPollMs" | "lockStaleMs">;
   /** Margin of the verification records (tests set 0). */
   records?: RecordOptions;
+  /**
+   * Where each raw payload read from a local file is put: `allocate(bytes)` gives a buffer of that
+   * many bytes (a backend's `allocate`, so that it uses the images where they were read, with no
+   * copy; see Backend). Default a new Uint8Array. Payloads gunzipped or downloaded are not put there.
+   */
+  allocate?: (bytes: number) => Uint8Array;
 }
 
 /** Loads both splits (d2l §3.5 `load_data_fashion_mnist`), as uint8 images (count, 784) and labels. */
@@ -54,7 +60,7 @@ export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
   // Temporary files of processes that died mid-write (SIGKILL) are of no use to anyone.
   await sweepStaleTemporaries(dataDir);
   // Local copies are read in parallel (gunzip runs on the thread pool) and reported in table order.
-  const find = { dataDir, systemDir, records: options.records, onEvent: options.onEvent };
+  const find = { dataDir, systemDir, records: options.records, onEvent: options.onEvent, allocate: options.allocate };
   // Settled together, so that no read or record write is still running when one of them fails.
   const settled = await Promise.allSettled(files.map((file) => findLocalCopy(dataset, file, find)));
   const failed = settled.find((result) => result.status === "rejected");

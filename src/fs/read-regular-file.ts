@@ -22,6 +22,12 @@ export interface ReadOptions {
   maxBytes: number;
   /** What the user can do when the file is refused (goes into the FileError's hint). */
   hint?: string;
+  /**
+   * The buffer the bytes are read into, for a file whose stat gives `size` bytes (already within
+   * maxBytes): `size` bytes long. Default a new Uint8Array. (Bytes of a file that grew past its
+   * stat size go into a new, larger array: the result is then not this buffer.)
+   */
+  allocate?: (size: number) => Uint8Array;
 }
 
 /**
@@ -43,7 +49,8 @@ export async function readRegularFile(path: string, options: ReadOptions): Promi
     if (!stat.isFile()) throw notRegular(path, kindOf(stat), options);
     const size = Number(stat.size);
     if (size > options.maxBytes) throw tooLarge(path, `${size} bytes`, options);
-    let bytes = new Uint8Array(size);
+    let bytes = options.allocate?.(size) ?? new Uint8Array(size);
+    if (bytes.length !== size) throw new RangeError(`allocate(${size}) gave ${bytes.length} bytes`);
     let filled = 0;
     for (;;) {
       if (filled === bytes.length) {

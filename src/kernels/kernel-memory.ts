@@ -1,6 +1,10 @@
 // The shared WebAssembly memory of the wasm backend: where each buffer sits (the layout, after
 // the control words of abi.ts), the copies in and out of it (parameters split into the two column
-// halves, running sums, an epoch's StepArgs blocks) and the image sets kept resident in it.
+// halves, running sums, an epoch's StepArgs blocks) and the image sets kept resident in it: either
+// copied in at first use, or read there in the first place (allocate: the data loader reads the
+// files' payloads straight into the memory, and the sets parsed from them are used in place, since
+// every fresh page written costs a page fault and copying 55 MB of images into fresh pages costs
+// more than training an epoch; docs/performance.md).
 // It is not the epoch driver (wasm-backend.ts) nor the definition of the ABI (abi.ts): it places
 // buffers and copies bytes, and runs no kernel code.
 import type { ImageSet, ParameterSums, Params, StepOptions } from "../types.js";
@@ -50,8 +54,14 @@ function align(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-export function makeLayout(batchCapacity: number, evalCapacity: number, orderCapacity: number): Layout {
-  let at = Control.words * 4;
+/** The layout of the buffers from byte `start` on (by default right after the control words). */
+export function makeLayout(
+  batchCapacity: number,
+  evalCapacity: number,
+  orderCapacity: number,
+  start = Control.words * 4,
+): Layout {
+  let at = align(start);
   const take = (bytes: number): number => {
     const start = at;
     at = align(at + bytes);
@@ -109,11 +119,27 @@ export type IntArg = Exclude<keyof typeof StepArgs, "lr" | "wd" | "eps" | "loss"
 /** Bytes compared between a set and its resident copy before reusing the copy (a cheap guard against a set edited in place). */
 const SAMPLES = 64;
 
-/** One shared memory laid out for the kernel, with the copies between it and the library's arrays. */
+/** A byte range [start, end) of the memory handed out by allocate; it is never reused. */
+interface Region {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * One shared memory laid out for the kernel, with the copies between it and the library's arrays.
+ * From the bottom up: the control words, the layout's buffers, the regions handed out by allocate
+ * (if any), then the copies of resident sets. A layout that outgrows the room below the first
+ * region moves above the last one, so a region's bytes are never overwritten.
+ */
 export class KernelMemory {
   private current: Layout = makeLayout(256, 10_000, 60_000);
   private resident = new Map<Uint8Array, Resident>();
+  /** Where the copies of resident sets start, and the end of the last one. */
+  private imageStart = this.current.end;
   private imageEnd = this.current.end;
+  private readonly regions: Region[] = [];
+  /** The buffer objects the regions were handed out on (one per growth of the memory). */
+  private readonly regionBuffers = new Set<ArrayBufferLike>();
 
   constructor(readonly memory: SharedMemory = createSharedMemory(1)) {
     this.reserve(this.current.end);
@@ -223,14 +249,37 @@ export class KernelMemory {
   ensureCapacity(batch: number, evalRows: number, orderLength: number): void {
     const L = this.current;
     if (batch <= L.batchCapacity && evalRows <= L.evalCapacity && orderLength <= L.orderCapacity) return;
-    this.current = makeLayout(
+    const capacities = [
       Math.max(batch, L.batchCapacity),
       Math.max(evalRows, L.evalCapacity),
       Math.max(orderLength, L.orderCapacity),
-    );
+    ] as const;
+    let layout = makeLayout(...capacities);
+    const first = this.regions[0];
+    if (first !== undefined && layout.end > first.start) layout = makeLayout(...capacities, this.regionsEnd());
+    this.current = layout;
     this.resident.clear();
-    this.imageEnd = this.current.end;
-    this.reserve(this.current.end);
+    this.imageStart = Math.max(layout.end, this.regionsEnd());
+    this.imageEnd = this.imageStart;
+    this.reserve(this.imageEnd);
+  }
+
+  /**
+   * `bytes` of the memory for the caller to fill (LoadOptions.allocate: a dataset file's payload
+   * is read here). Sets whose images and labels are views into such regions are used in place by
+   * makeResident, with no copy. A region is never reused: its bytes stay the caller's.
+   */
+  allocate(bytes: number): Uint8Array {
+    const start = align(Math.max(this.imageEnd, this.regionsEnd()));
+    const end = start + bytes;
+    this.reserve(end);
+    this.regions.push({ start, end });
+    this.resident.clear(); // the copies' area now starts above this region
+    this.imageStart = align(end);
+    this.imageEnd = this.imageStart;
+    const buffer = this.memory.buffer;
+    this.regionBuffers.add(buffer);
+    return new Uint8Array(buffer, start, bytes);
   }
 
   /**
@@ -239,13 +288,16 @@ export class KernelMemory {
    * third starts over.
    */
   makeResident(set: ImageSet): Resident {
+    const bytes = set.count * NUM_INPUTS;
+    if (this.inRegion(set.images, bytes) && this.inRegion(set.labels, set.count)) {
+      return { images: set.images.byteOffset, labels: set.labels.byteOffset, labelArray: set.labels, count: set.count };
+    }
     const known = this.resident.get(set.images);
     if (known !== undefined && this.stillMatches(known, set)) return known;
     if (this.resident.size >= 2) {
       this.resident.clear();
-      this.imageEnd = this.current.end;
+      this.imageEnd = this.imageStart;
     }
-    const bytes = set.count * NUM_INPUTS;
     const images = this.imageEnd;
     const labels = align(images + bytes);
     this.imageEnd = align(labels + set.count);
@@ -260,6 +312,17 @@ export class KernelMemory {
   /** Forgets the resident sets (their bytes stay until overwritten). */
   clear(): void {
     this.resident.clear();
+  }
+
+  /** True when the first `length` values of `array` lie inside one region of this memory. */
+  private inRegion(array: Uint8Array, length: number): boolean {
+    if (!this.regionBuffers.has(array.buffer) || array.length < length) return false;
+    const start = array.byteOffset;
+    return this.regions.some((region) => start >= region.start && start + length <= region.end);
+  }
+
+  private regionsEnd(): number {
+    return this.regions.at(-1)?.end ?? 0;
   }
 
   private stillMatches(resident: Resident, set: ImageSet): boolean {

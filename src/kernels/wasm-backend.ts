@@ -135,6 +135,12 @@ export class WasmBackend implements Backend {
     });
   }
 
+  /** Memory in the kernel's shared memory for a dataset payload, used in place by the epochs (kernel-memory.ts allocate). */
+  allocate(bytes: number): Uint8Array {
+    this.checkOpen();
+    return this.memory.allocate(bytes);
+  }
+
   /** Threads doing the work: 1 or 2. */
   get threads(): number {
     return this.worker === null ? 1 : 2;

@@ -180,6 +180,52 @@ describe("loadFashionMnist", () => {
     ]);
   });
 
+  it("reads raw payloads into the buffers allocate gives, and parses the sets in place there", async () => {
+    await writeDataset(dataDir, dataset, "raw");
+    await loadFashionMnist(options()); // writes the verification records
+    for (const verified of ["record", "sha256"] as const) {
+      const memory = new ArrayBuffer(1 << 20);
+      let used = 0;
+      const asked: number[] = [];
+      const allocate = (bytes: number) => {
+        asked.push(bytes);
+        used += bytes;
+        return new Uint8Array(memory, used - bytes, bytes);
+      };
+      events = [];
+      const records = verified === "record" ? { recordMarginMs: 0 } : { recordMarginMs: 60_000 };
+      if (verified === "sha256") await rm(join(dataDir, `.${trainImages!.name}.verified`));
+      const data = await loadFashionMnist(options({ allocate, records }));
+      expect(asked.sort()).toEqual(dataset.files.map((file) => file.rawBytes).sort());
+      for (const array of [data.train.images, data.train.labels, data.test.images, data.test.labels]) {
+        expect(array.buffer).toBe(memory);
+      }
+      expect(data.train.images).toEqual(dataset.raw.get(trainImages!.name)!.subarray(16));
+      expect(fileEvents()[0]!.verified).toBe(verified);
+    }
+  });
+
+  it("reads a raw file of another size into an array of its own and heals it as without allocate", async () => {
+    await writeDataset(dataDir, dataset, "gz");
+    const labels = dataset.raw.get(trainLabels!.name)!;
+    await writeFile(join(dataDir, trainLabels!.name), labels.subarray(0, labels.length - 1)); // one byte short
+    const asked: number[] = [];
+    const allocate = (bytes: number) => {
+      asked.push(bytes);
+      return new Uint8Array(bytes);
+    };
+    const data = await loadFashionMnist(options({ allocate }));
+    expect(asked).toEqual([]); // the other files are .gz only: gunzipped, not read into allocate's buffers
+    expect(Array.from(data.train.labels)).toEqual(Array.from(labels.subarray(8)));
+    expect(warnings()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${join(dataDir, trainLabels!.name)}: not ${trainLabels!.name}: expected ${labels.length} bytes .* got ${labels.length - 1} bytes`,
+        ),
+      ),
+    ]);
+  });
+
   it("rejects a valid IDX pair whose counts disagree, naming the file", async () => {
     const small = syntheticDataset(20, 10);
     const other = syntheticDataset(30, 10);
