@@ -11,10 +11,13 @@
 // temporary directory and imported from there. An unknown name, a malformed placeholder or a
 // constant the WAT never uses stops the build.
 //
-// Two kernels come out of the one WAT: the build's one macro `(f32x4.madd A B C)` = A·B + C (the
-// multiply-adds of the forward and backward loops) becomes `(f32x4.add C (f32x4.mul A B))` in the
-// plain kernel (SOFTMAX_WASM_BASE64) and relaxed SIMD's `(f32x4.relaxed_madd A B C)` in the fused
-// one (SOFTMAX_FMA_WASM_BASE64), which rounds once where the hardware has FMA.
+// Two kernels come out of the one WAT, through two macros:
+// - `(f32x4.madd A B C)` = A·B + C (the multiply-adds of the forward and backward loops) becomes
+//   `(f32x4.add C (f32x4.mul A B))` in the plain kernel (SOFTMAX_WASM_BASE64) and relaxed SIMD's
+//   `(f32x4.relaxed_madd A B C)` in the fused one (SOFTMAX_FMA_WASM_BASE64), which rounds once
+//   where the hardware has FMA;
+// - `(backward_columns)`, the column blocks of backward_update, is generated from BACKWARD_BLOCKS
+//   below, which gives each kernel its own blocking (the WAT's comment there says why).
 // It is not the loader (src/kernels/kernel.ts is).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,6 +116,93 @@ function expandMadd(code, fused) {
   return out + code.slice(at);
 }
 
+/**
+ * backward_update's blocks per kernel, in column order: `columns` of the half (a multiple of 4 ×
+ * `vectors`) in blocks of `vectors` f32x4 columns, the outputs 0–9 in row loops of `outputs[i]`
+ * outputs each. At most 4 outputs and 4 vectors (the WAT declares $a0_0 … $a3_3 and $x0 … $x3).
+ */
+const BACKWARD_BLOCKS = {
+  plain: [{ columns: 392, vectors: 2, outputs: [3, 3, 4] }],
+  fma: [
+    { columns: 384, vectors: 4, outputs: [2, 2, 2, 2, 2] },
+    { columns: 8, vectors: 2, outputs: [3, 3, 4] },
+  ],
+};
+
+/** Sums the expressions pairwise, neighbours first: ((a + b) + c), ((a + b) + (c + d)), … */
+function pairwiseSum(terms) {
+  let level = terms;
+  while (level.length > 1) {
+    const next = [];
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? `(f32x4.add ${level[i]} ${level[i + 1]})` : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
+/**
+ * The WAT of backward_update's column loops for `blocks` (BACKWARD_BLOCKS): per block of columns
+ * at byte offset $c, per group of outputs, the accumulators zeroed, one loop over the rows (x
+ * vectors loaded, then per output a splat of g and a multiply-add per vector), the squares into
+ * the norm, and the SGD update of those outputs' weights.
+ */
+function backwardColumns(blocks, half) {
+  const acc = (o, v) => `$a${o}_${v}`;
+  const lines = [];
+  let column = 0;
+  blocks.forEach(({ columns, vectors, outputs }, b) => {
+    if (columns % (4 * vectors) !== 0 || vectors > 4 || outputs.some((n) => n > 4))
+      throw new Error(`BACKWARD_BLOCKS: bad block ${JSON.stringify(blocks[b])}`);
+    if (outputs.reduce((a, n) => a + n, 0) !== 10) throw new Error("BACKWARD_BLOCKS: the outputs must add up to 10");
+    const vs = [...Array(vectors).keys()];
+    lines.push(`(local.set $c (i32.const ${4 * column}))`, `(loop $columns${b}`);
+    let first = 0;
+    for (const n of outputs) {
+      const os = [...Array(n).keys()];
+      for (const o of os) for (const v of vs) lines.push(`(local.set ${acc(o, v)} (v128.const i32x4 0 0 0 0))`);
+      lines.push(
+        "(local.set $xp (i32.add (local.get $x) (local.get $c)))",
+        `(local.set $gp (i32.add (local.get $g) (i32.const ${4 * first})))`,
+        "(local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))",
+        `(loop $rows${b}_${first}`,
+        ...vs.map((v) => `(local.set $x${v} (v128.load offset=${16 * v} (local.get $xp)))`),
+      );
+      for (const o of os) {
+        lines.push(`(local.set $s (v128.load32_splat offset=${4 * o} (local.get $gp)))`);
+        for (const v of vs)
+          lines.push(
+            `(local.set ${acc(o, v)} (f32x4.madd (local.get $s) (local.get $x${v}) (local.get ${acc(o, v)})))`,
+          );
+      }
+      const square = (o, v) => `(f32x4.mul (local.get ${acc(o, v)}) (local.get ${acc(o, v)}))`;
+      lines.push(
+        "(local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))",
+        "(local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))",
+        `(br_if $rows${b}_${first} (i32.lt_u (local.get $gp) (local.get $gend))))`,
+        "(if (local.get $norm) (then (v128.store (local.get $norm) (f32x4.add (v128.load (local.get $norm))",
+        `  ${pairwiseSum(os.map((o) => pairwiseSum(vs.map((v) => square(o, v)))))}))))`,
+        `(local.set $wp (i32.add (i32.add (local.get $w) (i32.const \${${first} * W_ROW_BYTES})) (local.get $c)))`,
+      );
+      for (const o of os)
+        for (const v of vs) {
+          const at = `offset=\${${o} * W_ROW_BYTES + ${16 * v}}`;
+          lines.push(
+            `(v128.store ${at} (local.get $wp) (f32x4.sub (v128.load ${at} (local.get $wp))`,
+            `  (f32x4.mul (local.get $lrv) (f32x4.add (local.get ${acc(o, v)}) (f32x4.mul (local.get $wdv) (v128.load ${at} (local.get $wp)))))))`,
+          );
+        }
+      first += n;
+    }
+    column += columns;
+    lines.push(
+      `(br_if $columns${b} (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const ${16 * vectors}))) (i32.const ${4 * column}))))`,
+    );
+  });
+  if (column !== half) throw new Error(`BACKWARD_BLOCKS: the blocks cover ${column} columns, not ${half}`);
+  return lines.join("\n");
+}
+
 /** The assembled module of `code`, with the WebAssembly features it uses. */
 function assemble(wabt, code, features) {
   const module = wabt.parseWat("softmax.wat", code, features);
@@ -126,9 +216,19 @@ function assemble(wabt, code, features) {
 
 const { WAT_CONSTANTS } = await importTypeScript(abiSource);
 const wabt = await wabtFactory();
-const code = substitute(readFileSync(source, "utf8"), WAT_CONSTANTS);
-const plain = assemble(wabt, expandMadd(code, false), { simd: true, threads: true });
-const fused = assemble(wabt, expandMadd(code, true), { simd: true, threads: true, relaxed_simd: true });
+const wat = readFileSync(source, "utf8");
+if (wat.split("(backward_columns)").length !== 2) throw new Error("softmax.wat: (backward_columns) must appear once");
+/** The code of one kernel: its backward blocks generated, placeholders filled, multiply-adds expanded. */
+const kernelCode = (kernel, fused) =>
+  expandMadd(
+    substitute(
+      wat.replace("(backward_columns)", backwardColumns(BACKWARD_BLOCKS[kernel], WAT_CONSTANTS.HALF)),
+      WAT_CONSTANTS,
+    ),
+    fused,
+  );
+const plain = assemble(wabt, kernelCode("plain", false), { simd: true, threads: true });
+const fused = assemble(wabt, kernelCode("fma", true), { simd: true, threads: true, relaxed_simd: true });
 const base64 = (bytes) => Buffer.from(bytes).toString("base64");
 
 const text = `// Generated by scripts/build-wasm.js from softmax.wat and abi.ts: do not edit.
