@@ -11,7 +11,7 @@ import { initParams } from "../src/model/softmax-regression.js";
 import { saveModel } from "../src/model-file/model-file.js";
 import { BUILT, runCli } from "./helpers/cli.js";
 import { item } from "./helpers/image-input.js";
-import { encodeRawPng, grayPng, rawImageData } from "./helpers/raw-png.js";
+import { encodeRawPng, grayPng, pngBomb, rawImageData } from "./helpers/raw-png.js";
 
 describe.runIf(BUILT)("own images and model files from devices, pipes and bad files (e2e)", () => {
   let dir: string;
@@ -79,15 +79,7 @@ describe.runIf(BUILT)("own images and model files from devices, pipes and bad fi
     ],
     [
       "bomb.png",
-      encodeRawPng({
-        width: 1,
-        height: 1,
-        colorType: 0,
-        bitDepth: 8,
-        samples: [0],
-        interlaced: true,
-        idat: [deflateSync(Buffer.alloc(8 * 1024 * 1024))],
-      }),
+      pngBomb(8 * 1024 * 1024),
       /^softmax: bomb\.png is a damaged or truncated PNG \(its image data inflates to more than the 2 bytes its header implies\)/,
     ],
   ])("predict %s: exit 1, one line saying what the file is", async (name, bytes, pattern) => {

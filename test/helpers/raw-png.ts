@@ -100,6 +100,23 @@ export function encodeRawPng(spec: RawPngSpec): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * A decompression bomb: a 1×1 interlaced 8-bit gray PNG, whose header implies 2 bytes of image data
+ * (one filter byte and one sample, in Adam7's first pass), with an IDAT that inflates to
+ * `inflatedBytes` zeros. Zeros deflate about 1000:1, so the file stays small whatever it claims.
+ */
+export function pngBomb(inflatedBytes: number): Buffer {
+  return encodeRawPng({
+    width: 1,
+    height: 1,
+    colorType: 0,
+    bitDepth: 8,
+    samples: [0],
+    interlaced: true,
+    idat: [deflateSync(Buffer.alloc(inflatedBytes))],
+  });
+}
+
 /** An 8-bit grayscale PNG of a 28×28 Fashion-MNIST-style image (bytes 0..255). */
 export function grayPng(width: number, height: number, pixels: ArrayLike<number>): Buffer {
   return encodeRawPng({ width, height, colorType: 0, bitDepth: 8, samples: pixels });
