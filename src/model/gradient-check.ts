@@ -1,8 +1,9 @@
 // The gradient check (cs231n "Gradient checks"): the analytic gradient of the training objective
 //   J(W, b) = (1/B)·Σ_i loss_i + ½·λ·‖W‖²
 // compared, entry by entry, with centred finite differences (J(θ+h) − J(θ−h)) / 2h, in float64,
-// on a small seeded problem. It checks the reference maths of softmax-regression.ts and sgd.ts
-// (the fast kernels are tested against that reference elsewhere). Maths only; no I/O.
+// on a small seeded problem (or one the caller gives). It checks the reference maths of
+// softmax-regression.ts and sgd.ts (the fast kernels are tested against that reference elsewhere).
+// Maths only; no I/O.
 import type { LossName } from "../types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../types.js";
 import { Rng } from "./rng.js";
@@ -29,6 +30,22 @@ export interface GradientCheckOptions {
   readonly labelSmoothing?: number;
   /** Seed of the problem (pixels, weights). */
   readonly seed?: number;
+  /** The problem to check on, in place of gradientCheckProblem(seed) (a test's own, e.g. dense pixels). */
+  readonly problem?: GradientCheckProblem;
+}
+
+/** A problem to check the gradient on, in float64. */
+export interface GradientCheckProblem {
+  /** Pixels X (B,784). */
+  readonly X: Float64Array;
+  /** The class of each example (B). */
+  readonly labels: Uint8Array;
+  /** Weights W (10,784) and bias b (10) at which the gradient is checked; restored after each difference. */
+  readonly W: Float64Array;
+  readonly b: Float64Array;
+  readonly B: number;
+  /** Indices into W whose gradient is compared (every bias is compared). */
+  readonly checked: readonly number[];
 }
 
 export interface GradientCheckResult {
@@ -73,7 +90,7 @@ const UNLIT_SAMPLE = 200;
  * - the weights of unlit pixels are ±[0.01, 0.02), so λw, the only gradient they get, stays well
  *   above the rounding.
  */
-export function gradientCheckProblem(seed: number) {
+export function gradientCheckProblem(seed: number): GradientCheckProblem {
   const rng = new Rng(seed);
   const B = LABELS.length;
   const X = new Float64Array(B * D);
@@ -105,7 +122,7 @@ export function gradientCheckProblem(seed: number) {
 /** cs231n's gradient check of `options.loss` (with weight decay and label smoothing on by default). */
 export function gradientCheck(options: GradientCheckOptions): GradientCheckResult {
   const { loss, weightDecay = 0.01, labelSmoothing = 0.1, seed = 0 } = options;
-  const { X, labels, W, b, B, checked } = gradientCheckProblem(seed);
+  const { X, labels, W, b, B, checked } = options.problem ?? gradientCheckProblem(seed);
   const logits = new Float64Array(B * C);
   const P = new Float64Array(B * C);
   const dLogits = new Float64Array(B * C);
