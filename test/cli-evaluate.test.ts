@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initParams } from "../src/model/softmax-regression.js";
 import { encodeModel, saveModel } from "../src/model-file/model-file.js";
+import { runCli as runCliBytes } from "./helpers/cli.js";
 import {
   assertBuilt,
   CLASS_NAMES,
@@ -15,6 +16,7 @@ import {
   realDataRequired,
   runCli,
 } from "./helpers/pictures-cli.js";
+import { pngChunkTypes } from "./helpers/raw-png.js";
 
 let dir: string;
 beforeAll(() => {
@@ -117,6 +119,16 @@ describe.skipIf(!realDataRequired())("softmax evaluate on the real test set", ()
     const offDiagonal = e.confusion.flatMap((row: number[], t: number) => row.filter((_, p) => p !== t));
     offDiagonal.sort((a: number, b: number) => b - a);
     expect(cells).toEqual(offDiagonal.slice(0, 3));
+  });
+
+  it("--confusion -: stdout carries the heatmap PNG alone, the report goes to stderr", async () => {
+    const r = await runCliBytes(["evaluate", "--model", model, "--confusion", "-", "--offline", "--data-dir", "data"], {
+      cwd: dir,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(pngChunkTypes(r.stdoutBytes)).toEqual(expect.arrayContaining(["IHDR", "IDAT", "IEND"]));
+    expect(r.stderr).toMatch(/^test accuracy 0\.\d{4} {2}\(\d+\/10000\)\n/);
+    expect(r.stderr).toContain("confusion matrix (rows: true class");
   });
 
   it("prints an aligned table with class names", () => {

@@ -14,7 +14,7 @@ import {
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
 import { addBackendOptions, addDataOptions, addQuietOption, type BackendFlags, type DataOptions } from "./options.js";
 import { Output } from "./output.js";
-import { picturePath, writePicture } from "./pictures.js";
+import { picturePath, writePicture, writesToStdout } from "./pictures.js";
 
 interface EvaluateFlags extends DataOptions, BackendFlags {
   model: string;
@@ -50,7 +50,11 @@ class; the columns are headed by the class numbers of the per-class list.`,
       throw new UsageError(`two models given: ${model} and --model ${flags.model}`, { hint: "give one" });
     }
     const modelPath = model ?? flags.model;
-    const output = new Output({ json: flags.json, quiet: flags.quiet });
+    const output = new Output({
+      json: flags.json,
+      quiet: flags.quiet,
+      pictureOnStdout: writesToStdout(flags.confusion),
+    });
     const { params, metadata } = await loadModel(modelPath);
     const data = await loadDataForCommand({ ...flags, dataset: datasetOfModel(flags, metadata, modelPath) }, output);
     const backend = await createBackend(flags.backend, { threads: flags.threads });

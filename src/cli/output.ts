@@ -1,5 +1,6 @@
-// Where the CLI's output goes. stdout carries results only (table, TSV or NDJSON); progress bars,
-// logs, notices of files written and warnings go to stderr. Progress bars and the training line
+// Where the CLI's output goes. stdout carries results only (table, TSV or NDJSON), or a picture
+// alone (`--out -`, the results then on stderr); progress bars, logs, notices of files written and
+// warnings go to stderr. Progress bars and the training line
 // only when stderr is a TTY and not --quiet; colour only when stdout is a TTY and NO_COLOR is unset.
 // docs/terminal.md states these rules for users.
 import cliProgress from "cli-progress";
@@ -14,6 +15,11 @@ export interface OutputOptions {
    * away (EPIPE), say so once on stderr and carry on without stdout, instead of exiting.
    */
   outlivesStdout?: boolean;
+  /**
+   * stdout carries a picture (`--out -`): it must hold the PNG's bytes and nothing else, so the
+   * results (the table, TSV or NDJSON) go to stderr instead.
+   */
+  pictureOnStdout?: boolean;
 }
 
 /** Set once process.stdout is found closed by a command that outlives it. */
@@ -37,12 +43,15 @@ export class Output {
   readonly quiet: boolean;
   private readonly stdout: Stream;
   private readonly stderr: Stream;
+  /** Where results go: stdout, or stderr when stdout carries a picture. */
+  private readonly results: Stream;
 
   constructor(options: OutputOptions = {}, streams: { stdout?: Stream; stderr?: Stream } = {}) {
     this.json = options.json === true;
     this.quiet = options.quiet === true;
     this.stdout = streams.stdout ?? process.stdout;
     this.stderr = streams.stderr ?? process.stderr;
+    this.results = options.pictureOnStdout === true ? this.stderr : this.stdout;
     if (options.outlivesStdout === true && this.stdout === process.stdout) {
       // Registered before main.ts's listener runs (listeners run in order), so that one sees it closed.
       process.stdout.prependListener("error", (error: NodeJS.ErrnoException) => {
@@ -54,7 +63,7 @@ export class Output {
   }
 
   private writeStdout(text: string): void {
-    if (!(closedStdout && this.stdout === process.stdout)) this.stdout.write(text);
+    if (!(closedStdout && this.results === process.stdout)) this.results.write(text);
   }
 
   /** A result line for humans; suppressed in --json mode (use `event` there). */
@@ -91,7 +100,7 @@ export class Output {
    * stdout is a terminal and NO_COLOR is unset, so piped or redirected results never hold codes.
    */
   emphasis(text: string): string {
-    return this.stdout.isTTY === true && !noColor() ? `\x1b[1;32m${text}\x1b[0m` : text;
+    return this.results.isTTY === true && !noColor() ? `\x1b[1;32m${text}\x1b[0m` : text;
   }
 
   /** An error that does not end the command (one bad image among several): its one line on stderr. */

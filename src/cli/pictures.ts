@@ -57,7 +57,12 @@ export function givenOnCommandLine(command: Command, flag: string): boolean {
 }
 
 /** Names of stdout a picture flag may be given ("-" is the Unix convention). */
-const STDOUT_PATHS = new Set(["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]);
+const STDOUT_PATHS = new Set(["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]);
+
+/** Whether a picture flag's path sends the PNG to stdout, which must then carry nothing else. */
+export function writesToStdout(path: string | undefined): boolean {
+  return path !== undefined && STDOUT_PATHS.has(path);
+}
 
 /** Reads the PNG's size from its IHDR (bytes 16..23), for the report line. */
 function pngSize(png: Uint8Array): { width: number; height: number } {
@@ -84,7 +89,7 @@ export async function writePicture(
     throw ioError("write", target, cause);
   }
   // A picture sent to stdout is the output: a report after it would corrupt the PNG.
-  if (STDOUT_PATHS.has(target)) return () => {};
+  if (writesToStdout(path)) return () => {};
   const { width, height } = pngSize(png);
   return () => {
     if (output.json) output.event("file", { kind, path, width, height, bytes: png.byteLength });

@@ -33,6 +33,7 @@ import {
   givenOnCommandLine,
   picturePath,
   writePicture,
+  writesToStdout,
 } from "./pictures.js";
 
 interface PredictOptions extends DataOptions {
@@ -88,7 +89,8 @@ Output: TSV with the header index<TAB>true<TAB>pred<TAB>confidence (class names,
 confidence to 3 decimals; for own images index is the path as given and true is
 empty), or NDJSON with --json. With --out the PNG is written before the table
 and reported after it: "wrote FILE" on stderr, or a "file" event on stdout with
---json. --offset + --n must stay within the split (test: 10000 images, train:
+--json. With -o - stdout carries the PNG alone and the table goes to stderr.
+--offset + --n must stay within the split (test: 10000 images, train:
 60000). Own images are read one at a time: a file that cannot be read is one
 error line on stderr, the others are still classified, and the exit status is 1.
 
@@ -106,7 +108,11 @@ Examples:
 }
 
 async function runPredict(images: readonly string[], options: PredictOptions, command: Command): Promise<void> {
-  const output = new Output({ json: options.json === true, quiet: options.quiet === true });
+  const output = new Output({
+    json: options.json === true,
+    quiet: options.quiet === true,
+    pictureOnStdout: writesToStdout(options.out),
+  });
   if (images.length > 0) {
     for (const flag of ["n", "offset", "split"] as const) {
       if (givenOnCommandLine(command, flag)) {

@@ -11,6 +11,8 @@ export interface CliResult {
   status: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes, for a command that writes a picture there. */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -38,12 +40,15 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
       if (options.env?.[key] === undefined) delete env[key];
     }
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
+    const stdout: Buffer[] = [];
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+    child.on("close", (status, signal) => {
+      const stdoutBytes = Buffer.concat(stdout);
+      resolve({ status, signal, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr });
+    });
     options.onSpawn?.(child);
   });
 }

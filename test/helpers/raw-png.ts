@@ -122,6 +122,35 @@ export function grayPng(width: number, height: number, pixels: ArrayLike<number>
   return encodeRawPng({ width, height, colorType: 0, bitDepth: 8, samples: pixels });
 }
 
+/**
+ * The chunk types of `bytes` read as one PNG: the signature, then length-type-data-CRC chunks up to
+ * IEND. Throws when the bytes are not exactly that (anything before, inside or after the image).
+ */
+export function pngChunkTypes(bytes: Uint8Array): string[] {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!buffer.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    throw new Error(`no PNG signature: starts with ${JSON.stringify(buffer.subarray(0, 16).toString("latin1"))}`);
+  }
+  const types: string[] = [];
+  let offset = 8;
+  while (types.at(-1) !== "IEND") {
+    if (offset + 12 > buffer.length) throw new Error(`the PNG stops inside a chunk at byte ${offset}`);
+    const length = buffer.readUInt32BE(offset);
+    const type = buffer.toString("latin1", offset + 4, offset + 8);
+    const end = offset + 12 + length;
+    if (end > buffer.length) throw new Error(`chunk ${type} at byte ${offset} runs past the end`);
+    const crc = crc32(buffer.subarray(offset + 4, end - 4)) >>> 0;
+    if (crc !== buffer.readUInt32BE(end - 4)) throw new Error(`chunk ${type} at byte ${offset} has a bad CRC`);
+    types.push(type);
+    offset = end;
+  }
+  if (offset !== buffer.length) {
+    const after = buffer.toString("latin1", offset, Math.min(buffer.length, offset + 40));
+    throw new Error(`${buffer.length - offset} bytes after IEND: ${JSON.stringify(after)}`);
+  }
+  return types;
+}
+
 export interface DecodedRgba {
   width: number;
   height: number;
