@@ -3,10 +3,14 @@
 // (png-image-data.ts) before pngjs inflates it, so neither can a decompression bomb or a damaged
 // stream. Reads no files (the caller passes the bytes); fitting the picture to a model input is
 // model-input.ts's business.
-import { PNG } from "pngjs";
+import { createRequire } from "node:module";
+import type * as Pngjs from "pngjs";
 import { ImageError } from "../errors.js";
 import { describeNonPng } from "./file-kind.js";
 import { checkImageData, type ImageDataShape } from "./png-image-data.js";
+
+/** pngjs, loaded on first use: only commands that read the user's own images need its decoder. */
+const pngjs = (): typeof Pngjs => createRequire(import.meta.url)("pngjs");
 
 /** Largest accepted width or height. */
 export const MAX_IMAGE_SIDE = 4096;
@@ -90,6 +94,7 @@ export interface LumaImage {
 export function decodePngLuma(bytes: Uint8Array, name: string): LumaImage {
   const header = readPngHeader(bytes, name);
   checkImageData(bytes, header, name);
+  const { PNG } = pngjs();
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     // skipRescale keeps 16-bit samples at 16 bits (pngjs returns a Uint16Array then).

@@ -1,11 +1,16 @@
 // PNG encoding of a canvas with pngjs: the one place pictures become bytes, and the check that a
 // path is a fit name for them. Pure (same canvas, same bytes); writing the file is the caller's job.
+import { createRequire } from "node:module";
 import { extname } from "node:path";
-import { PNG } from "pngjs";
+import type * as Pngjs from "pngjs";
 import type { Canvas } from "./canvas.js";
+
+/** pngjs, loaded on first use: `softmax train` without --plot draws nothing and skips its start-up cost. */
+const pngjs = (): typeof Pngjs => createRequire(import.meta.url)("pngjs");
 
 /** Encodes a canvas as an 8-bit RGB PNG. Deterministic: zlib at a fixed level with a fixed filter. */
 export function encodePng(canvas: Canvas): Uint8Array {
+  const { PNG } = pngjs();
   const png = new PNG({ width: canvas.width, height: canvas.height, inputHasAlpha: false, colorType: 2 });
   png.data = Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength);
   const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, deflateLevel: 9 });
