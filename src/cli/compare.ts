@@ -38,8 +38,9 @@ import {
   flagParser,
   integerAtLeast,
 } from "./options.js";
-import { Output, type Progress } from "./output.js";
+import { Output } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
+import type { Progress } from "./progress-bar.js";
 import { epochFields, interruptFlag, round } from "./train.js";
 
 /**
@@ -324,7 +325,7 @@ function comparisonProgress(output: Output, runCount: number, epochs: number, st
         bar = output.progress(
           `run ${runIndex + 1}/${runCount} ${label}: epoch ${epoch}/${epochs}${remaining()}`,
           steps,
-          " steps",
+          "steps",
         );
       }
       bar?.update(step);

@@ -17,7 +17,8 @@ import {
   removeRegisteredSync,
   UsageError,
 } from "../index.js";
-import type { Output, Progress } from "./output.js";
+import type { Output } from "./output.js";
+import type { Progress } from "./progress-bar.js";
 
 export interface DataFlags {
   dataDir?: string;
@@ -127,7 +128,7 @@ export class DataEventRenderer {
         if (this.bar?.name !== event.name) {
           this.stop();
           output.info(`downloading ${event.name} from ${event.url}`);
-          const progress = event.total === null ? null : output.progress(event.name, event.total, " bytes");
+          const progress = event.total === null ? null : output.progress(event.name, event.total, "bytes");
           if (progress) this.bar = { name: event.name, progress };
         }
         this.bar?.progress.update(event.offset, event.total ?? undefined);

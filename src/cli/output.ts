@@ -1,10 +1,10 @@
 // Where the CLI's output goes. stdout carries results only (table, TSV or NDJSON), or a picture
 // alone (`--out -`, the results then on stderr); progress bars, logs, notices of files written and
-// warnings go to stderr. Progress bars and the training line
-// only when stderr is a TTY and not --quiet; colour only when stdout is a TTY and NO_COLOR is unset.
+// warnings go to stderr. Progress bars and the training line only when stderr is a TTY and not
+// --quiet; colour only when stdout is a TTY and NO_COLOR is unset.
 // docs/terminal.md states these rules for users.
-import cliProgress from "cli-progress";
 import type { SoftmaxError } from "../index.js";
+import { type BarUnit, type Progress, startProgressBar } from "./progress-bar.js";
 import { TrainingProgressLine } from "./progress-line.js";
 
 export interface OutputOptions {
@@ -28,11 +28,6 @@ let closedStdout = false;
 /** Whether a command that outlives stdout has seen it closed (main.ts then does not exit). */
 export function stdoutClosed(): boolean {
   return closedStdout;
-}
-
-export interface Progress {
-  update(value: number, total?: number): void;
-  stop(): void;
 }
 
 /** A stream that may be a terminal (then it knows its width). */
@@ -119,28 +114,13 @@ export class Output {
     return new TrainingProgressLine(this.stderr, firstEpoch, totalEpochs);
   }
 
-  /** A progress bar on stderr, or null when stderr is not a TTY or --quiet is set. */
-  progress(label: string, total: number, unit = ""): Progress | null {
+  /**
+   * A progress bar on stderr (progress-bar.ts: a download's bytes, an epoch's steps), or null when
+   * stderr is not a TTY or --quiet is set; cli-progress is loaded only then.
+   */
+  progress(label: string, total: number, unit: BarUnit): Progress | null {
     if (this.quiet || this.stderr.isTTY !== true) return null;
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} {bar} {percentage}% {value}/{total}${unit}`,
-        stream: this.stderr as NodeJS.WriteStream,
-        hideCursor: true,
-        clearOnComplete: true,
-        noTTYOutput: false,
-        barsize: 30,
-      },
-      noColor() ? cliProgress.Presets.legacy : cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0);
-    return {
-      update: (value, newTotal) => {
-        if (newTotal !== undefined) bar.setTotal(newTotal);
-        bar.update(value);
-      },
-      stop: () => bar.stop(),
-    };
+    return startProgressBar(this.stderr, label, total, unit);
   }
 }
 

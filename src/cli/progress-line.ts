@@ -31,6 +31,17 @@ export function formatDuration(seconds: number | null): string {
   return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
 }
 
+/** " 31%": the part of the work done, floored, in the same four columns from 0% to 100%. */
+export function percentage(done: number): string {
+  return `${String(Math.floor(done * 100)).padStart(3)}%`;
+}
+
+/** "[=====>        ]": `done` (0..1) of `cells` columns filled, plus the two brackets. */
+export function progressBar(done: number, cells: number): string {
+  const filled = Math.min(cells, Math.floor(done * cells));
+  return `[${"=".repeat(filled)}${filled < cells ? ">" : ""}${" ".repeat(Math.max(0, cells - filled - 1))}]`;
+}
+
 /**
  * The line for `p`, at most `width` columns: "epoch 2/10  step 120/235  loss 0.4821  acc 0.832
  * [=====>        ] 31%  ETA 0:42". Parts are dropped from the least useful (the bar first) until
@@ -43,17 +54,14 @@ export function formatProgressLine(p: RunProgress, width: number): string {
   const step = `step ${String(p.step).padStart(stepWidth)}/${p.steps}`;
   const loss = `loss ${p.count === 0 ? "-" : (p.lossSum / p.count).toFixed(4)}`;
   const acc = `acc ${p.count === 0 ? "-" : (p.correct / p.count).toFixed(3)}`;
-  const percent = `${String(Math.floor(p.done * 100)).padStart(3)}%`;
+  const percent = percentage(p.done);
   const eta = `ETA ${formatDuration(p.etaSeconds)}`;
   const join = (parts: string[]) => parts.join("  ");
   const fixed = [epoch, step, loss, acc, percent, eta];
   // The bar takes what is left, between 10 and 30 columns (plus its brackets and a separator).
   const room = width - join(fixed).length - 4;
   if (room >= 10) {
-    const cells = Math.min(30, room);
-    const filled = Math.min(cells, Math.floor(p.done * cells));
-    const bar = `[${"=".repeat(filled)}${filled < cells ? ">" : ""}${" ".repeat(Math.max(0, cells - filled - 1))}]`;
-    return join([epoch, step, loss, acc, bar, `${percent}  ${eta}`.trimStart()]);
+    return join([epoch, step, loss, acc, progressBar(p.done, Math.min(30, room)), `${percent}  ${eta}`.trimStart()]);
   }
   // Narrow terminal: drop the bar, then the step, then the percentage, then the accuracy.
   for (const parts of [
