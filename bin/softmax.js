@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Thin launcher: everything lives in dist/cli (built from src/cli by `npm run build`).
+// Thin launcher: everything lives in dist/cli (built from src/cli by `npm run build`), loaded as
+// one bundled file, dist/softmax-cli.js (scripts/bundle-cli.js).
 // Where Node has it (≥ 22.1), the on-disk compile cache lets later runs skip parsing and
 // compiling the CLI's modules (in the OS temp dir; NODE_DISABLE_COMPILE_CACHE=1 turns it off).
 // The modules are imported only after it is enabled, hence the dynamic import.
 import module from "node:module";
 
 module.enableCompileCache?.();
-const { main } = await import("../dist/cli/main.js");
+const { main } = await import("../dist/softmax-cli.js");
 // For scripts/cold-start.js: the moment the CLI's module graph is loaded (a no-op otherwise).
 performance.mark("softmax:modules-loaded");
 
