@@ -154,3 +154,31 @@ describe.skipIf(!realDataRequired())("the help's jq example", () => {
     expect(printed.trim().split("\n")).toEqual([String(done.test_acc)]);
   });
 });
+
+describe("a flag several commands share reads the same in each", () => {
+  const program = createProgram();
+  const options = (long: string) =>
+    program.commands.flatMap((command) =>
+      command.options
+        .filter((option) => option.long === long)
+        .map((option) => ({
+          command: command.name(),
+          flags: option.flags,
+          help: option.description,
+          default: option.defaultValue,
+        })),
+    );
+
+  it.each(["--model", "--quiet", "--offline", "--data-dir"])("%s: one help and one default", (long) => {
+    const all = options(long);
+    expect(all.length).toBeGreaterThan(1);
+    for (const option of all) expect({ ...option, command: all[0]!.command }).toEqual(all[0]);
+  });
+
+  it("the model evaluate and predict read by default is the one train writes by default", () => {
+    const trainOut = program.commands
+      .find((command) => command.name() === "train")!
+      .options.find((o) => o.long === "--out");
+    for (const model of options("--model")) expect(model.default).toBe(trainOut!.defaultValue);
+  });
+});

@@ -33,6 +33,7 @@ import { loadDataForCommand } from "./load-data.js";
 import {
   addBackendOptions,
   addDataOptions,
+  addQuietOption,
   type BackendFlags,
   type DataOptions,
   flagParser,
@@ -107,8 +108,8 @@ export function registerCompare(program: Command): void {
       "--out-dir <dir>",
       "save each run's model in this directory, as LABEL.safetensors (spaces in the label as _)",
     )
-    .option("--json", "print NDJSON: every run's epoch events (with its label and settings), then one summary")
-    .option("--quiet", "no progress on stderr");
+    .option("--json", "print NDJSON: every run's epoch events (with its label and settings), then one summary");
+  addQuietOption(command);
   addBackendOptions(command, "what runs the training steps and the evaluation");
   addDataOptions(command, { dataset: false });
   command.addHelpText(

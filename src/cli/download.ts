@@ -15,6 +15,7 @@ import {
   SYSTEM_DATA_DIR,
 } from "../index.js";
 import { DataEventRenderer, datasetFrom, exitOnSignal } from "./load-data.js";
+import { addDataDirOption, addQuietOption } from "./options.js";
 import { Output } from "./output.js";
 
 interface DownloadFlags {
@@ -28,14 +29,11 @@ interface DownloadFlags {
 }
 
 export function registerDownload(program: Command): void {
-  program
+  const command = program
     .command("download")
     .description("Fetch a dataset's four IDX files into its data directory and verify their SHA-256.")
-    .addOption(new Option("--dataset <name>", "which dataset").choices(DATASET_NAMES).default(FASHION_MNIST.name))
-    .option(
-      "--data-dir <dir>",
-      "the files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
-    )
+    .addOption(new Option("--dataset <name>", "which dataset").choices(DATASET_NAMES).default(FASHION_MNIST.name));
+  addDataDirOption(command)
     .addOption(
       new Option(
         "--mirror <url>",
@@ -50,8 +48,8 @@ export function registerDownload(program: Command): void {
       ),
     )
     .option("--force", "fetch again even if a valid copy is already present")
-    .option("--json", "print one NDJSON `file` event per file on stdout")
-    .option("-q, --quiet", "no progress, log lines or notices on stderr (warnings still show)")
+    .option("--json", "print one NDJSON `file` event per file on stdout");
+  addQuietOption(command)
     .addHelpText(
       "after",
       `

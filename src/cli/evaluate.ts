@@ -12,7 +12,14 @@ import {
   UsageError,
 } from "../index.js";
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
-import { addBackendOptions, addDataOptions, addQuietOption, type BackendFlags, type DataOptions } from "./options.js";
+import {
+  addBackendOptions,
+  addDataOptions,
+  addModelOption,
+  addQuietOption,
+  type BackendFlags,
+  type DataOptions,
+} from "./options.js";
 import { Output } from "./output.js";
 import { picturePath, writePicture, writesToStdout } from "./pictures.js";
 
@@ -27,8 +34,8 @@ export function registerEvaluate(program: Command): void {
   const command = program
     .command("evaluate")
     .description("Evaluate a saved model on the Fashion-MNIST test set: accuracy, per class, confusion matrix.")
-    .argument("[model]", "model file, as people type it (the same as --model)")
-    .option("-m, --model <file>", "model file saved by `softmax train`", "model.safetensors")
+    .argument("[model]", "model file, as people type it (the same as --model)");
+  addModelOption(command)
     .option("--json", "print one NDJSON `evaluation` object instead of tables")
     .option("--confusion <file>", "also draw the confusion matrix as a heatmap PNG (counts in the cells)", picturePath);
   addQuietOption(command);

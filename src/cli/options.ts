@@ -57,12 +57,23 @@ export function addDataOptions(command: Command, options: { dataset?: boolean } 
         .argParser(oneOf(DATASET_NAMES)),
     );
   }
-  return command
-    .option(
-      "--data-dir <dir>",
-      "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
-    )
-    .option("--offline", "never touch the network; use local copies only");
+  return addDataDirOption(command).option("--offline", "never touch the network; use local copies only");
+}
+
+/** `--data-dir DIR`, the same in `download` and every command that reads a dataset. */
+export function addDataDirOption(command: Command): Command {
+  return command.option(
+    "--data-dir <dir>",
+    "the dataset files' directory (default: ROOT/DATASET, ROOT = $SOFTMAX_DATA_DIR, else $XDG_CACHE_HOME/softmax, else ~/.cache/softmax)",
+  );
+}
+
+/** The model file train writes and evaluate and predict read when none is named. */
+export const DEFAULT_MODEL_FILE = "model.safetensors";
+
+/** `-m, --model FILE`: the model evaluate and predict read, by the same flag with the same default. */
+export function addModelOption(command: Command): Command {
+  return command.option("-m, --model <file>", "model file saved by `softmax train`", DEFAULT_MODEL_FILE);
 }
 
 /** `-q, --quiet`, the same flag with the same meaning in every command that talks on stderr. */

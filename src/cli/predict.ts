@@ -23,7 +23,14 @@ import {
 } from "../index.js";
 import { ExitCode } from "./exit-code.js";
 import { datasetOfModel, loadDataForCommand } from "./load-data.js";
-import { addDataOptions, addQuietOption, type DataOptions, integerAtLeast, splitOption } from "./options.js";
+import {
+  addDataOptions,
+  addModelOption,
+  addQuietOption,
+  type DataOptions,
+  integerAtLeast,
+  splitOption,
+} from "./options.js";
 import { Output } from "./output.js";
 import {
   addGridOptions,
@@ -66,8 +73,8 @@ export function registerPredict(program: Command): void {
   const command = program
     .command("predict")
     .description("Classify test images, or your own PNG files, with a trained model (d2l predict_ch3).")
-    .argument("[images...]", "PNG files to classify instead of the dataset; - reads one PNG from stdin")
-    .option("-m, --model <file>", "model file written by `softmax train`", "model.safetensors")
+    .argument("[images...]", "PNG files to classify instead of the dataset; - reads one PNG from stdin");
+  addModelOption(command)
     .option("-n, --n <count>", "how many dataset images", integerAtLeast(1), 6)
     .option("--offset <index>", "index of the first dataset image", integerAtLeast(0), 0)
     .addOption(splitOption("test"))

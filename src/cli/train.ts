@@ -25,8 +25,10 @@ import { loadDataForCommand } from "./load-data.js";
 import {
   addBackendOptions,
   addDataOptions,
+  addQuietOption,
   type BackendFlags,
   type DataOptions,
+  DEFAULT_MODEL_FILE,
   flagParser,
   integerAtLeast,
 } from "./options.js";
@@ -63,15 +65,15 @@ export function registerTrain(program: Command): void {
     .option("--epochs <n>", "epochs to train (with --resume: further epochs)", integerAtLeast(1), 10);
   addHyperparameterOptions(command);
   command
-    .option("-o, --out <file>", "where to save the model (written atomically)", "model.safetensors")
+    .option("-o, --out <file>", "where to save the model (written atomically)", DEFAULT_MODEL_FILE)
     .option("--resume <file>", "continue training a saved model; flags not given default to the values recorded in it")
     .option(
       "--plot <file>",
       "draw train loss, train acc and test acc per epoch to this PNG, rewritten after every epoch",
       picturePath,
     )
-    .option("--json", "print NDJSON events (epoch, then done) instead of lines")
-    .option("-q, --quiet", "no progress line, log lines or notices on stderr");
+    .option("--json", "print NDJSON events (epoch, then done) instead of lines");
+  addQuietOption(command);
   addBackendOptions(command, "what runs the training steps and the evaluation");
   addDataOptions(command, { dataset: false });
   command.addHelpText(
@@ -98,7 +100,7 @@ and exits 130 (143). If stdout is closed (| head), training goes on and saves.`,
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   // The model outlives stdout: `softmax train | head -1` goes on training and saves.
   const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
-  await checkOutputPath(flags.out, { what: "the model", flag: "--out", fileName: "model.safetensors" });
+  await checkOutputPath(flags.out, { what: "the model", flag: "--out", fileName: DEFAULT_MODEL_FILE });
   if (flags.plot !== undefined)
     await checkOutputPath(flags.plot, { what: "the training curves", flag: "--plot", fileName: "curves.png" });
   // With --resume, only the flags typed on the command line override the file's record.
