@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { timeLeft } from "../src/cli/compare.js";
 import { assertBuilt, BIN, realDataRequired } from "./helpers/pictures-cli.js";
 
 let dir: string;
@@ -59,6 +60,18 @@ function summaryOf(all: Event[]): Summary {
 }
 /** An event without its timing, to compare figures between two processes. */
 const figures = ({ seconds: _, ...rest }: Event): Record<string, unknown> => rest;
+
+describe("timeLeft: the comparison's time left, in the format of train's ETA", () => {
+  it.each([
+    [10, 0, 4, ""],
+    [10, 1, 4, ", about 0:30 left"],
+    // 119.5 s left rounds to 2:00 (the minutes carry; never "1m60s").
+    [119.5, 1, 2, ", about 2:00 left"],
+    [65, 1, 2, ", about 1:05 left"],
+  ])("%s s for %s of %s epochs: %j", (elapsed, done, total, text) => {
+    expect(timeLeft(elapsed, done, total)).toBe(text);
+  });
+});
 
 describe.concurrent("softmax compare: usage errors (exit 2, one line naming the flag)", () => {
   const cases: [string[], string][] = [

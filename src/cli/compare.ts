@@ -42,6 +42,7 @@ import {
 import { Output } from "./output.js";
 import { picturePath, writePicture } from "./pictures.js";
 import type { Progress } from "./progress-bar.js";
+import { formatDuration } from "./progress-line.js";
 import { epochFields, interruptFlag, round } from "./train.js";
 
 /**
@@ -309,12 +310,7 @@ function comparisonProgress(output: Output, runCount: number, epochs: number, st
   let label = "";
   let runIndex = 0;
   let epochsDone = 0;
-  const remaining = (): string => {
-    if (epochsDone === 0) return "";
-    const elapsed = (performance.now() - started) / 1000;
-    const left = (elapsed / epochsDone) * (runCount * epochs - epochsDone);
-    return `, about ${formatSeconds(left)} left`;
-  };
+  const remaining = (): string => timeLeft((performance.now() - started) / 1000, epochsDone, runCount * epochs);
   return {
     runStart(run: ComparisonRun, index: number) {
       runIndex = index;
@@ -347,7 +343,11 @@ function comparisonProgress(output: Output, runCount: number, epochs: number, st
   };
 }
 
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.ceil(seconds)}s`;
-  return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, "0")}s`;
+/**
+ * ", about 1:05 left": the comparison's time left at its mean time per epoch so far, in the format
+ * of train's ETA; nothing before the first epoch is done.
+ */
+export function timeLeft(elapsedSeconds: number, epochsDone: number, totalEpochs: number): string {
+  if (epochsDone === 0) return "";
+  return `, about ${formatDuration((elapsedSeconds / epochsDone) * (totalEpochs - epochsDone))} left`;
 }
