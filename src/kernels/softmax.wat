@@ -54,6 +54,7 @@
   (global $exp_p4 (mut v128) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
   (global $exp_p5 (mut v128) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
   (global $f32x4_one (mut v128) (v128.const f32x4 1 1 1 1))
+  (global $exp_bias (mut v128) (v128.const i32x4 127 127 127 127)) ;; the float exponent's bias
   (global $lanes0 (mut v128) (v128.const i32x4 0 1 2 3))
   (global $lanes1 (mut v128) (v128.const i32x4 4 5 6 7))
   (global $lanes2 (mut v128) (v128.const i32x4 8 9 10 11))
@@ -285,7 +286,7 @@
     (local $x v128) (local $n v128) (local $q v128) (local $t v128)
     (local $c_hi v128) (local $c_lo v128) (local $c_log2e v128) (local $c_magic v128) (local $c_ln2hi v128)
     (local $c_ln2lo v128) (local $c_p0 v128) (local $c_p1 v128) (local $c_p2 v128) (local $c_p3 v128)
-    (local $c_p4 v128) (local $c_p5 v128) (local $c_one v128)
+    (local $c_p4 v128) (local $c_p5 v128) (local $c_one v128) (local $c_bias v128)
     (local $c_lanes0 v128) (local $c_lanes1 v128) (local $c_lanes2 v128) (local $c_tiny v128) (local $c_ten v128)
     (local $mf f32) (local $s f32) (local $positives i32) (local $q0 v128) (local $q1 v128) (local $q2 v128)
     (local $loss f64) (local $prod f64) (local $terms f64) (local $hot f64) (local $base f64)
@@ -421,6 +422,7 @@
       (local.set $c_p4 (global.get $exp_p4))
       (local.set $c_p5 (global.get $exp_p5))
       (local.set $c_one (global.get $f32x4_one))
+      (local.set $c_bias (global.get $exp_bias))
       (local.set $gp (local.get $g))
       (block $done2
         (loop $exp
@@ -440,7 +442,7 @@
           (v128.store (local.get $gp)
             (f32x4.mul (f32x4.add (f32x4.add (f32x4.mul (local.get $q) (f32x4.mul (local.get $x) (local.get $x))) (local.get $x))
                                   (local.get $c_one))
-                       (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+                       (i32x4.shl (i32x4.add (local.get $t) (local.get $c_bias)) (i32.const 23))))
           (local.set $gp (i32.add (local.get $gp) (i32.const 16)))
           (br $exp)))
       (if (i32.eq (local.get $lossCode) (i32.const ${LOSS_MSE}))
