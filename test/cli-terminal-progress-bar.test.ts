@@ -117,27 +117,44 @@ describe.skipIf(!realDataRequired())("cli-progress is loaded only to draw a down
   beforeAll(() => {
     assertBuilt();
     dir = mkdtempSync(join(tmpdir(), "softmax-progress-bar-"));
-    // Preloaded into the CLI: at exit, records whether any file of cli-progress was loaded.
+    // Preloaded into a process: at exit, records whether cli-progress was loaded, whether from
+    // node_modules (require.cache) or bundled into the CLI (then its terminal code's one mark:
+    // Node's readline module, which nothing else in the CLI loads).
     writeFileSync(
       join(dir, "probe.cjs"),
-      `process.on("exit", () => require("node:fs").writeFileSync(process.env.PROBE_FILE,
-        JSON.stringify(Object.keys(require.cache).filter((file) => file.includes("/cli-progress/")))));\n`,
+      `process.on("exit", () => require("node:fs").writeFileSync(process.env.PROBE_FILE, JSON.stringify({
+        files: Object.keys(require.cache).filter((file) => file.includes("/cli-progress/")),
+        readline: process.moduleLoadList.includes("NativeModule readline"),
+      })));\n`,
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const env = () => ({ ...process.env, DEBUG: "", NODE_OPTIONS: `--require ${join(dir, "probe.cjs")}` });
+  const env = (probe: string) => ({
+    ...process.env,
+    DEBUG: "",
+    NODE_OPTIONS: `--require ${join(dir, "probe.cjs")}`,
+    PROBE_FILE: probe,
+  });
+  const loaded = (probe: string) => JSON.parse(readFileSync(probe, "utf8")) as { files: string[]; readline: boolean };
   const train = ["train", "--epochs", "1", "--offline", "--data-dir", "data", "-o", "m.safetensors"];
+
+  it("the probe sees cli-progress loaded", () => {
+    const probe = join(dir, "control.json");
+    const r = spawnSync(process.execPath, ["-e", 'require("cli-progress")'], {
+      cwd: join(import.meta.dirname, ".."),
+      env: env(probe),
+    });
+    expect(r.status).toBe(0);
+    expect(loaded(probe).files.length).toBeGreaterThan(0);
+    expect(loaded(probe).readline).toBe(true);
+  });
 
   it("softmax train with the data present, stderr a pipe: not loaded", () => {
     const probe = join(dir, "pipe.json");
-    const r = spawnSync(process.execPath, [BIN, ...train], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...env(), PROBE_FILE: probe },
-    });
+    const r = spawnSync(process.execPath, [BIN, ...train], { cwd: dir, encoding: "utf8", env: env(probe) });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(probe, "utf8"))).toEqual([]);
+    expect(loaded(probe)).toEqual({ files: [], readline: false });
   });
 
   const hasScript = spawnSync("sh", ["-c", "command -v script"]).status === 0;
@@ -148,10 +165,10 @@ describe.skipIf(!realDataRequired())("cli-progress is loaded only to draw a down
     const r = spawnSync("script", ["-qfec", `stty cols 80 rows 24; exec ${quoted}`, "/dev/null"], {
       cwd: dir,
       encoding: "utf8",
-      env: { ...env(), PROBE_FILE: probe },
+      env: env(probe),
     });
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/epoch 1\/1/);
-    expect(JSON.parse(readFileSync(probe, "utf8"))).toEqual([]);
+    expect(loaded(probe)).toEqual({ files: [], readline: false });
   });
 });
