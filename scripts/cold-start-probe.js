@@ -1,8 +1,8 @@
 // Preloaded by scripts/cold-start.js into a `softmax train` process (`node --import THIS`): it
 // records when the data files are read (the first open of an IDX file to the last close), when
 // the WebAssembly kernel is compiled, and when the worker thread starts and reports ready; at exit
-// it writes those moments, Node's own start-up milestones and bin/softmax.js's "modules loaded"
-// mark to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are milliseconds since the
+// it writes those moments, Node's own start-up milestones, bin/softmax.js's "modules loaded"
+// mark and the CPU time used so far to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are milliseconds since the
 // process's time origin. It wraps fs/promises' open, WebAssembly.Module and Worker without
 // changing what they do. Measurement only.
 import { writeFileSync } from "node:fs";
@@ -66,6 +66,8 @@ process.on("exit", () => {
       modulesLoaded: loaded?.startTime ?? null,
       ...marks,
       exit: performance.now(),
+      // CPU time of every thread of the process until now (ms): steadier than wall time on a shared machine.
+      cpu: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
     }),
   );
 });

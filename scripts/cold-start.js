@@ -18,7 +18,9 @@
 //   save              epoch 10's line → the done line (metadata, atomic write of the model)
 //   close             done line → the process's exit event (backend close, the event loop drains)
 //   teardown          exit event → the process is gone (Node's and the worker's teardown)
-// and "epoch 1 extra" = epoch 1 − the median of epochs 2–10 (what the first epoch costs on top).
+// and "epoch 1 extra" = epoch 1 − the median of epochs 2–10 (what the first epoch costs on top);
+// "cpu to exit" is the CPU time of all the process's threads up to the exit event, which swings
+// less than wall time when other processes share the cores.
 // exec + node start + modules + to epoch 1 + epoch 1 + epochs 2-10 + save + close + teardown = wall.
 // Medians over the processes; JSON on stdout, a table on stderr. Measurement only.
 // Usage: node scripts/cold-start.js [--runs N] [--threads N] [--no-compile-cache] [--node-flags="--flag ..."]
@@ -117,6 +119,7 @@ function phases(run) {
     close: m.exit - run.done,
     teardown: run.closed - m.exit,
     wall: run.closed - run.spawned,
+    "cpu to exit": m.cpu,
     "epoch 1 extra": epochs[0] - ready - steady,
     "steady epoch": steady,
   };
