@@ -1,14 +1,16 @@
 // `softmax train --plot` and `softmax evaluate --confusion` end to end, through the built binary on the
 // real data: the files are written, hold what the renderers draw for the numbers the commands report,
-// and a path that cannot be written fails before any training.
+// a path that cannot be written fails before any training, and a picture sent to stdout (--plot -)
+// is all stdout carries.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderConfusionHeatmap } from "../src/pictures/heatmap.js";
 import { renderTrainingCurves } from "../src/pictures/plot.js";
+import { runCli as runCliBytes } from "./helpers/cli.js";
 import { assertBuilt, realDataRequired, runCli } from "./helpers/pictures-cli.js";
-import { decodeRgba } from "./helpers/raw-png.js";
+import { decodeRgba, pngChunkTypes } from "./helpers/raw-png.js";
 
 let dir: string;
 
@@ -86,5 +88,31 @@ describe.runIf(realDataRequired())("train --plot and evaluate --confusion on the
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/missing\/curves\.png.*--plot/);
     expect(existsSync(join(dir, "never.safetensors"))).toBe(false);
+  });
+});
+
+describe.runIf(realDataRequired())("--plot - on the real data: stdout carries the PNG alone", () => {
+  const common = () => ["--data-dir", join(dir, "data"), "--offline"];
+
+  it("train --plot -: one PNG of the whole run on stdout (drawn once), the epoch lines on stderr", async () => {
+    const r = await runCliBytes(["train", "--epochs", "2", "--plot", "-", "-o", "m2.safetensors", ...common()], {
+      cwd: dir,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(pngChunkTypes(r.stdoutBytes)).toEqual(expect.arrayContaining(["IHDR", "IDAT", "IEND"]));
+    const drawn = decodeRgba(r.stdoutBytes);
+    const expected = decodeRgba(Buffer.from(renderTrainingCurves([], { epochs: 2 })));
+    expect([drawn.width, drawn.height]).toEqual([expected.width, expected.height]);
+    expect(r.stderr).toMatch(/^epoch 1\/2 {2}loss /m);
+    expect(r.stderr).toMatch(/^epoch 2\/2 {2}loss /m);
+  });
+
+  it("compare --plot -: the PNG alone on stdout, the table on stderr", async () => {
+    const r = await runCliBytes(["compare", "--epochs", "1", "--lr", "0.05,0.1", "--plot", "-", ...common()], {
+      cwd: dir,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(pngChunkTypes(r.stdoutBytes)).toEqual(expect.arrayContaining(["IHDR", "IDAT", "IEND"]));
+    expect(r.stderr).toMatch(/^lr +train loss +train acc +test acc/m);
   });
 });

@@ -40,7 +40,7 @@ import {
   integerAtLeast,
 } from "./options.js";
 import { Output } from "./output.js";
-import { picturePath, writePicture } from "./pictures.js";
+import { picturePath, writePicture, writesToStdout } from "./pictures.js";
 import type { Progress } from "./progress-bar.js";
 import { formatDuration } from "./progress-line.js";
 import { epochFields, interruptFlag, round } from "./train.js";
@@ -135,7 +135,12 @@ accuracy, which then means the test set chose it.`,
 
 async function runCompare(flags: CompareFlags): Promise<void> {
   // The models and the summary outlive stdout: `softmax compare | head -3` goes on and saves.
-  const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
+  const output = new Output({
+    json: flags.json,
+    quiet: flags.quiet,
+    outlivesStdout: true,
+    pictureOnStdout: writesToStdout(flags.plot),
+  });
   const grid = Object.fromEntries([
     ...HYPERPARAMETER_NAMES.filter((name) => !SHARED.includes(name) && flags[name] !== undefined).map((name) => [
       name,

@@ -33,7 +33,7 @@ import {
   integerAtLeast,
 } from "./options.js";
 import { Output } from "./output.js";
-import { picturePath, writePicture } from "./pictures.js";
+import { picturePath, writePicture, writesToStdout } from "./pictures.js";
 import type { TrainingProgressLine } from "./progress-line.js";
 
 type TrainFlags = DataOptions &
@@ -99,7 +99,12 @@ and exits 130 (143). If stdout is closed (| head), training goes on and saves.`,
 
 async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   // The model outlives stdout: `softmax train | head -1` goes on training and saves.
-  const output = new Output({ json: flags.json, quiet: flags.quiet, outlivesStdout: true });
+  const output = new Output({
+    json: flags.json,
+    quiet: flags.quiet,
+    outlivesStdout: true,
+    pictureOnStdout: writesToStdout(flags.plot),
+  });
   await checkOutputPath(flags.out, { what: "the model", flag: "--out", fileName: DEFAULT_MODEL_FILE });
   if (flags.plot !== undefined)
     await checkOutputPath(flags.plot, { what: "the training curves", flag: "--plot", fileName: "curves.png" });
@@ -216,8 +221,9 @@ export function epochFields(report: EpochReport): Record<string, unknown> {
 
 /**
  * `--plot`: d2l's Animator as a PNG. The picture is redrawn after every epoch so that it can be
- * watched during a long run; the writes are chained so they land in epoch order. A write that
- * fails is a warning (once) and ends the drawing; it never stops training or the save.
+ * watched during a long run; the writes are chained so they land in epoch order. Sent to stdout
+ * (`--plot -`) it is drawn once, at the end: stdout then carries one PNG. A write that fails is a
+ * warning (once) and ends the drawing; it never stops training or the save.
  */
 function curvesWriter(
   path: string | undefined,
@@ -225,26 +231,31 @@ function curvesWriter(
   output: Output,
 ): { add(report: EpochReport): void; flush(): Promise<void> } {
   const history: EpochReport[] = [];
+  const once = writesToStdout(path);
   let written: Promise<void> = Promise.resolve();
   let failed = false;
   let report: () => void = () => {};
+  const draw = (target: string) => {
+    const png = renderTrainingCurves(history, { epochs });
+    written = written.then(async () => {
+      if (failed) return;
+      try {
+        report = await writePicture(target, png, "curves", output, (p) => output.notice(`wrote ${p}`));
+      } catch (error) {
+        failed = true;
+        report = () => {};
+        output.warn(`${error instanceof Error ? error.message : String(error)}; no more training curves are drawn`);
+      }
+    });
+  };
   return {
     add(epoch) {
       if (path === undefined || !epoch.complete || failed) return;
       history.push(epoch);
-      const png = renderTrainingCurves(history, { epochs });
-      written = written.then(async () => {
-        if (failed) return;
-        try {
-          report = await writePicture(path, png, "curves", output, (p) => output.notice(`wrote ${p}`));
-        } catch (error) {
-          failed = true;
-          report = () => {};
-          output.warn(`${error instanceof Error ? error.message : String(error)}; no more training curves are drawn`);
-        }
-      });
+      if (!once) draw(path);
     },
     async flush() {
+      if (once && path !== undefined && history.length > 0) draw(path);
       await written;
       report();
     },
