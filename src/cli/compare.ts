@@ -152,8 +152,12 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     await checkOutputPath(flags.plot, { what: "the comparison curves", flag: "--plot", fileName: "curves.png" });
   if (flags.outDir !== undefined) await prepareOutDir(flags.outDir);
 
-  const data = await loadDataForCommand(flags, output);
+  // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
   const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: flags.kernel });
+  const data = await loadDataForCommand(flags, output, backend).catch(async (error: unknown) => {
+    await backend.close();
+    throw error;
+  });
   const interrupt = interruptFlag();
   const started = performance.now();
   const progress = comparisonProgress(output, runs.length, flags.epochs, started);

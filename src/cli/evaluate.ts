@@ -63,8 +63,16 @@ class; the columns are headed by the class numbers of the per-class list.`,
       pictureOnStdout: writesToStdout(flags.confusion),
     });
     const { params, metadata } = await loadModel(modelPath);
-    const data = await loadDataForCommand({ ...flags, dataset: datasetOfModel(flags, metadata, modelPath) }, output);
+    // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
     const backend = await createBackend(flags.backend, { threads: flags.threads });
+    const data = await loadDataForCommand(
+      { ...flags, dataset: datasetOfModel(flags, metadata, modelPath) },
+      output,
+      backend,
+    ).catch(async (error: unknown) => {
+      await backend.close();
+      throw error;
+    });
     const evaluation = await evaluateModel(backend, params, data.test).finally(() => backend.close());
     const reportPicture =
       flags.confusion === undefined
