@@ -164,7 +164,7 @@ function backwardColumns(blocks, half) {
       lines.push(
         "(local.set $xp (i32.add (local.get $x) (local.get $c)))",
         `(local.set $gp (i32.add (local.get $g) (i32.const ${4 * first})))`,
-        "(local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const ${G_ROW_BYTES}))))",
+        `(local.set $gend (i32.add (local.get $gp) (i32.mul (local.get $count) (i32.const \${G_ROW_BYTES}))))`,
         `(loop $rows${b}_${first}`,
         ...vs.map((v) => `(local.set $x${v} (v128.load offset=${16 * v} (local.get $xp)))`),
       );
@@ -177,8 +177,8 @@ function backwardColumns(blocks, half) {
       }
       const square = (o, v) => `(f32x4.mul (local.get ${acc(o, v)}) (local.get ${acc(o, v)}))`;
       lines.push(
-        "(local.set $xp (i32.add (local.get $xp) (i32.const ${X_ROW_BYTES})))",
-        "(local.set $gp (i32.add (local.get $gp) (i32.const ${G_ROW_BYTES})))",
+        `(local.set $xp (i32.add (local.get $xp) (i32.const \${X_ROW_BYTES})))`,
+        `(local.set $gp (i32.add (local.get $gp) (i32.const \${G_ROW_BYTES})))`,
         `(br_if $rows${b}_${first} (i32.lt_u (local.get $gp) (local.get $gend))))`,
         "(if (local.get $norm) (then (v128.store (local.get $norm) (f32x4.add (v128.load (local.get $norm))",
         `  ${pairwiseSum(os.map((o) => pairwiseSum(vs.map((v) => square(o, v)))))}))))`,
