@@ -23,7 +23,7 @@ export type { HttpOptions } from "./data/http-fetch.js";
 export { encodeIdx, type IdxArray, parseIdx } from "./data/idx.js";
 export { type Found, findLocalCopy, presentDirectory } from "./data/local.js";
 export { dataDirFor, dataRoot, mirrorsFor, SYSTEM_DATA_DIR, SYSTEM_DATA_ROOT, systemDirFor } from "./data/locations.js";
-export { type LoadOptions, loadDataset, loadFashionMnist } from "./data/resolve.js";
+export { type LoadOptions, loadDataset, loadFashionMnist, loadSplit } from "./data/resolve.js";
 export * from "./errors.js";
 export { writeFileAtomic } from "./fs/atomic-write.js";
 export { ioError } from "./fs/io-error.js";

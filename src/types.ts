@@ -28,6 +28,18 @@ export interface FashionMnist {
 }
 
 /**
+ * One split of a dataset, for the commands that use no other (evaluate, predict, show): loadSplit
+ * reads only its two files. No other split is present, so nothing can train on it by mistake.
+ */
+export interface DatasetSplit {
+  readonly split: SplitName;
+  readonly set: ImageSet;
+  readonly classes: readonly string[];
+  /** Directory the files were read from, for messages. */
+  readonly source: string;
+}
+
+/**
  * The parameters of softmax regression, in the layout they are saved in (PyTorch nn.Linear: out×in).
  * weight (10, 784) row-major, bias (10).
  */

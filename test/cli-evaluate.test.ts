@@ -14,6 +14,7 @@ import {
   predictedClass,
   readRealIdx,
   realDataRequired,
+  realTestSplitDir,
   runCli,
 } from "./helpers/pictures-cli.js";
 import { pngChunkTypes } from "./helpers/raw-png.js";
@@ -129,6 +130,19 @@ describe.skipIf(!realDataRequired())("softmax evaluate on the real test set", ()
     expect(pngChunkTypes(r.stdoutBytes)).toEqual(expect.arrayContaining(["IHDR", "IDAT", "IEND"]));
     expect(r.stderr).toMatch(/^test accuracy 0\.\d{4} {2}\(\d+\/10000\)\n/);
     expect(r.stderr).toContain("confusion matrix (rows: true class");
+  });
+
+  it("reads only the test split: a data directory holding only the t10k files and no system directory will do", async () => {
+    const data = realTestSplitDir(join(dir, "test-only"));
+    const r = await runCliBytes(["evaluate", "--model", model, "--json", "--offline", "--data-dir", data], {
+      cwd: dir,
+      env: { SOFTMAX_SYSTEM_DATA_DIR: join(dir, "no-system") },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout);
+    expect(e.count).toBe(10000);
+    expect(Math.abs(e.correct - expected.correct)).toBeLessThanOrEqual(3);
+    expect(r.stderr).toBe(`decompressing Fashion-MNIST's .gz files in ${data}; caching 8 MB there\n`);
   });
 
   it("prints an aligned table with class names", () => {

@@ -10,7 +10,7 @@ import { saveModel } from "../src/model-file/model-file.js";
 import { DEFAULT_SCALE, gridPictureOrigin, itemPicture } from "../src/pictures/grid.js";
 import { predictionItem } from "../src/pictures/predictions.js";
 import type { Params } from "../src/types.js";
-import { besidesDataNotices } from "./helpers/cli.js";
+import { besidesDataNotices, runCli as runCliAsync } from "./helpers/cli.js";
 import {
   assertBuilt,
   BIN,
@@ -19,6 +19,7 @@ import {
   predictedClass,
   readRealIdx,
   realDataRequired,
+  realTestSplitDir,
   runCli,
 } from "./helpers/pictures-cli.js";
 import { decodeRgba, encodeRawPng, grayPng } from "./helpers/raw-png.js";
@@ -263,6 +264,25 @@ describe.runIf(realDataRequired())("softmax predict on Fashion-MNIST", () => {
       if (expected.margin > 1e-3) expect(row[2]).toBe(CLASS_NAMES[expected.best]);
       expect(row[3]).toMatch(/^[01]\.\d{3}$/);
     });
+  });
+
+  it("reads only the split it predicts: the t10k files alone do for the test split, not for --split train", async () => {
+    const testOnly = realTestSplitDir(join(dir, "test-only"));
+    const env = { SOFTMAX_SYSTEM_DATA_DIR: join(dir, "no-system") };
+    const flags = ["--model", meanModel, "--offline", "--data-dir", testOnly];
+    const result = await runCliAsync(["predict", ...flags, "--quiet"], { cwd: dir, env });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(
+      tsvRows(result.stdout)
+        .slice(1)
+        .map((row) => row[1]),
+    ).toEqual(Array.from(testLabels.subarray(0, 6), (label) => CLASS_NAMES[label]));
+    const train = await runCliAsync(["predict", ...flags, "--split", "train"], { cwd: dir, env });
+    expect(train.status).toBe(1);
+    expect(train.stderr).toContain(
+      `softmax: Fashion-MNIST not found: train-images-idx3-ubyte, train-labels-idx1-ubyte missing from ${testOnly} and`,
+    );
   });
 
   it("prints NDJSON prediction events with the top 3 classes, from --offset in --split", () => {

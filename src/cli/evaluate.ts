@@ -11,7 +11,7 @@ import {
   renderConfusionHeatmap,
   UsageError,
 } from "../index.js";
-import { datasetOfModel, loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadSplitForCommand } from "./load-data.js";
 import {
   addBackendOptions,
   addDataOptions,
@@ -65,15 +65,16 @@ class; the columns are headed by the class numbers of the per-class list.`,
     const { params, metadata } = await loadModel(modelPath);
     // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
     const backend = await createBackend(flags.backend, { threads: flags.threads });
-    const data = await loadDataForCommand(
+    const data = await loadSplitForCommand(
       { ...flags, dataset: datasetOfModel(flags, metadata, modelPath) },
+      "test",
       output,
       backend,
     ).catch(async (error: unknown) => {
       await backend.close();
       throw error;
     });
-    const evaluation = await evaluateModel(backend, params, data.test).finally(() => backend.close());
+    const evaluation = await evaluateModel(backend, params, data.set).finally(() => backend.close());
     const reportPicture =
       flags.confusion === undefined
         ? () => {}

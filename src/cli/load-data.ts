@@ -7,14 +7,18 @@ import {
   type Backend,
   type DataEvent,
   type DatasetSpec,
+  type DatasetSplit,
   dataDirFor,
   FASHION_MNIST,
   type FashionMnist,
   findDataset,
+  type LoadOptions,
   loadDataset,
+  loadSplit,
   ModelFileError,
   mirrorsFor,
   removeRegisteredSync,
+  type SplitName,
   UsageError,
 } from "../index.js";
 import type { Output } from "./output.js";
@@ -62,19 +66,41 @@ export function datasetOfModel(
  * Loads the dataset the flags name, saying on stderr where it comes from and where it is cached.
  * With a `backend` that has memory of its own, the files are read into it (Backend.allocate).
  */
-export async function loadDataForCommand(flags: DataFlags, output: Output, backend?: Backend): Promise<FashionMnist> {
+export function loadDataForCommand(flags: DataFlags, output: Output, backend?: Backend): Promise<FashionMnist> {
+  return withDataEvents(output, (options) => loadDataset({ ...options, ...loadOptionsFrom(flags, backend) }));
+}
+
+/** As loadDataForCommand, reading only `split`'s files (evaluate, predict, show use no other split). */
+export function loadSplitForCommand(
+  flags: DataFlags,
+  split: SplitName,
+  output: Output,
+  backend?: Backend,
+): Promise<DatasetSplit> {
+  return withDataEvents(output, (options) => loadSplit({ ...options, ...loadOptionsFrom(flags, backend), split }));
+}
+
+/** The loader's options the flags, the environment and the backend give. */
+function loadOptionsFrom(flags: DataFlags, backend: Backend | undefined): LoadOptions {
   const dataset = datasetFrom(flags);
+  return {
+    dataset,
+    dataDir: dataDirFor(dataset, flags.dataDir),
+    offline: flags.offline === true,
+    mirrors: mirrorsFor(dataset),
+    allocate: backend?.allocate?.bind(backend),
+  };
+}
+
+/** Runs `load` with the data events rendered on stderr and Ctrl-C / SIGTERM ending the process. */
+async function withDataEvents<T>(
+  output: Output,
+  load: (options: Pick<LoadOptions, "onEvent">) => Promise<T>,
+): Promise<T> {
   const renderer = new DataEventRenderer(output);
   const stopOnSignal = exitOnSignal(renderer, "interrupted while loading the data");
   try {
-    return await loadDataset({
-      dataset,
-      dataDir: dataDirFor(dataset, flags.dataDir),
-      offline: flags.offline === true,
-      mirrors: mirrorsFor(dataset),
-      onEvent: (event) => renderer.on(event),
-      allocate: backend?.allocate?.bind(backend),
-    });
+    return await load({ onEvent: (event) => renderer.on(event) });
   } finally {
     stopOnSignal();
     renderer.stop();

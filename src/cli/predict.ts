@@ -22,7 +22,7 @@ import {
   UsageError,
 } from "../index.js";
 import { ExitCode } from "./exit-code.js";
-import { datasetOfModel, loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadSplitForCommand } from "./load-data.js";
 import {
   addDataOptions,
   addModelOption,
@@ -166,8 +166,8 @@ async function runPredict(images: readonly string[], options: PredictOptions, co
 }
 
 async function predictDataset(options: PredictOptions, params: Params, output: Output): Promise<Prediction[]> {
-  const data = await loadDataForCommand(options, output);
-  const set = data[options.split];
+  const data = await loadSplitForCommand(options, options.split, output);
+  const set = data.set;
   checkDatasetRange(options.offset, options.n, options.split, set.count);
   const pixels = set.images.subarray(options.offset * NUM_INPUTS, (options.offset + options.n) * NUM_INPUTS);
   return predict(params, pixels).map((prediction, i) => ({

@@ -11,7 +11,7 @@ import {
   showImages,
   UsageError,
 } from "../index.js";
-import { datasetOfModel, loadDataForCommand } from "./load-data.js";
+import { datasetOfModel, loadSplitForCommand } from "./load-data.js";
 import { addDataOptions, addQuietOption, type DataOptions, integerAtLeast, splitOption } from "./options.js";
 import { Output } from "./output.js";
 import {
@@ -86,8 +86,8 @@ async function runShow(options: ShowOptions, command: Command): Promise<void> {
     return;
   }
 
-  const data = await loadDataForCommand(options, output);
-  const set = data[options.split];
+  const data = await loadSplitForCommand(options, options.split, output);
+  const set = data.set;
   checkDatasetRange(options.offset, options.n, options.split, set.count);
   const images: Uint8Array[] = [];
   const titles: string[] = [];

@@ -1,6 +1,6 @@
-// Loading a dataset for the commands that read it: a verified local copy (findLocalCopy: the data
-// directory, then the system directory), else a download into the data directory (not with
-// --offline). Returns the verified, parsed dataset; never prints (events go to onEvent).
+// Loading a dataset (or one split of it) for the commands that read it: a verified local copy
+// (findLocalCopy: the data directory, then the system directory), else a download into the data
+// directory (not with --offline). Returns the verified, parsed data; never prints (events go to onEvent).
 //
 // A corrupt copy in the data directory is never used: it is reported as a warning event and
 // replaced by a verified copy from the next source; if there is none, loading fails naming it.
@@ -9,7 +9,7 @@
 import { rm } from "node:fs/promises";
 import { DataError, FileError } from "../errors.js";
 import { sweepStaleTemporaries } from "../fs/temporary.js";
-import type { FashionMnist, ImageSet } from "../types.js";
+import type { DatasetSplit, FashionMnist, ImageSet, SplitName } from "../types.js";
 import { type DatasetSpec, FASHION_MNIST, type FileSpec, specFor } from "./datasets.js";
 import { downloadDataset, type FetchOptions } from "./download.js";
 import type { DataEvent, FileOrigin } from "./events.js";
@@ -53,10 +53,33 @@ export interface LoadOptions {
 /** Loads both splits (d2l §3.5 `load_data_fashion_mnist`), as uint8 images (count, 784) and labels. */
 export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
   const dataset = given.dataset ?? FASHION_MNIST;
+  const { sets, source } = await loadFiles(given, dataset.files);
+  return { train: sets.train!, test: sets.test!, classes: dataset.classes, source };
+}
+
+/**
+ * Loads one split only (the test split for evaluate and predict), reading, verifying and if need
+ * be downloading only its two files; otherwise as loadDataset.
+ */
+export async function loadSplit(given: LoadOptions & { split: SplitName }): Promise<DatasetSplit> {
+  const dataset = given.dataset ?? FASHION_MNIST;
+  const files = dataset.files.filter((file) => file.split === given.split);
+  const { sets, source } = await loadFiles(given, files);
+  return { split: given.split, set: sets[given.split]!, classes: dataset.classes, source };
+}
+
+/**
+ * Finds, caches or downloads `files` (some of the dataset's), verified, and parses each split they
+ * hold. `source` names the directories they were read from.
+ */
+async function loadFiles(
+  given: LoadOptions,
+  files: readonly FileSpec[],
+): Promise<{ sets: Partial<Record<SplitName, ImageSet>>; source: string }> {
+  const dataset = given.dataset ?? FASHION_MNIST;
   const dataDir = given.dataDir ?? dataDirFor(dataset, undefined);
   const options = { ...given, dataDir };
   const systemDir = options.systemDir === undefined ? systemDirFor(dataset) : options.systemDir;
-  const files = dataset.files;
   // Temporary files of processes that died mid-write (SIGKILL) are of no use to anyone.
   await sweepStaleTemporaries(dataDir);
   // Local copies are read in parallel (gunzip runs on the thread pool) and reported in table order.
@@ -66,7 +89,7 @@ export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
   const failed = settled.find((result) => result.status === "rejected");
   if (failed !== undefined) throw failed.reason;
   const found = settled.map((result) => (result as PromiseFulfilledResult<Found>).value);
-  const paths = await cacheRawCopies(dataset, found, options, systemDir);
+  const paths = await cacheRawCopies(dataset, files, found, options, systemDir);
   files.forEach((file, i) => {
     const { copy, origin } = found[i]!;
     if (copy === null || origin === null) return;
@@ -111,20 +134,21 @@ export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
     }
   }
   const copies = new Map(files.map((file, i) => [file.name, { path: paths[i]!, raw: found[i]!.copy!.raw }] as const));
-  const split = (name: "train" | "test"): ImageSet => {
+  const sets: Partial<Record<SplitName, ImageSet>> = {};
+  for (const name of new Set(files.map((file) => file.split))) {
     const images = copies.get(specFor(files, name, "images")!.name)!;
     const labels = copies.get(specFor(files, name, "labels")!.name)!;
-    return imageSetFromIdx(
+    sets[name] = imageSetFromIdx(
       parseIdx(images.raw, images.path),
       parseIdx(labels.raw, labels.path),
       images.path,
       labels.path,
     );
-  };
+  }
   const sources = [
     ...new Set(origins.map((origin) => (origin === "system" && systemDir !== null ? systemDir : dataDir))),
   ];
-  return { train: split("train"), test: split("test"), classes: dataset.classes, source: sources.join(", ") };
+  return { sets, source: sources.join(", ") };
 }
 
 /** Fashion-MNIST's loader under the name the library has always exported. */
@@ -141,11 +165,11 @@ export function loadFashionMnist(options: LoadOptions): Promise<FashionMnist> {
  */
 async function cacheRawCopies(
   dataset: DatasetSpec,
+  files: readonly FileSpec[],
   found: Found[],
   options: LoadOptions & { dataDir: string },
   systemDir: string | null,
 ): Promise<string[]> {
-  const files = dataset.files;
   const paths = found.map((entry) => entry.copy?.path ?? "");
   const pending = files.flatMap((file, i) => {
     const copy = found[i]!.copy;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CLASSES } from "../../src/data/datasets.js";
 import type { DataEvent } from "../../src/data/events.js";
-import { type LoadOptions, loadFashionMnist } from "../../src/data/resolve.js";
+import { type LoadOptions, loadFashionMnist, loadSplit } from "../../src/data/resolve.js";
 import { serveFiles, startServer, type TestServer } from "../helpers/http-server.js";
 import { FAST_HTTP, failure, syntheticDataset, syntheticSpec, writeDataset } from "../helpers/synthetic-dataset.js";
 
@@ -244,3 +244,56 @@ async function mkdirAndWrite(dir: string, name: string, bytes: Uint8Array): Prom
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, name), bytes);
 }
+
+describe("loadSplit", () => {
+  const testFiles = dataset.files.filter((file) => file.split === "test");
+
+  it("reads only the test split's two files: a data directory without the training files is enough", async () => {
+    await writeDataset(dataDir, { ...dataset, files: testFiles }, "raw");
+    const loaded = await loadSplit({ ...options(), split: "test" });
+    expect(loaded.split).toBe("test");
+    expect(loaded.set.count).toBe(10);
+    expect(loaded.set.images).toEqual(dataset.raw.get(testFiles[0]!.name)!.subarray(16));
+    expect(Array.from(loaded.set.labels)).toEqual(Array.from({ length: 10 }, (_, i) => i % 10));
+    expect(loaded.classes).toEqual(CLASSES);
+    expect(loaded.source).toBe(dataDir);
+    expect(Object.keys(loaded)).not.toContain("train");
+    expect(fileEvents().map((event) => event.name)).toEqual(testFiles.map((file) => file.name));
+    // loadDataset still needs all four.
+    const error = await failure(loadFashionMnist(options()));
+    expect(error.message).toContain(`${trainImages!.name}, ${trainLabels!.name} missing from`);
+  });
+
+  it("verifies what it reads: a corrupt test file with no other copy fails naming it", async () => {
+    await writeDataset(dataDir, { ...dataset, files: testFiles }, "raw");
+    await writeFile(join(dataDir, testFiles[1]!.name), dataset.raw.get(trainLabels!.name)!);
+    const error = await failure(loadSplit({ ...options(), split: "test" }));
+    expect(error.message).toContain(
+      `Fashion-MNIST is corrupt and no valid copy was found: ${join(dataDir, testFiles[1]!.name)}`,
+    );
+  });
+
+  it("with --offline and no copy, fails naming the split's missing files; online, downloads only those", async () => {
+    const mirror = await startServer(serveFiles(dataset.served));
+    servers.push(mirror);
+    const error = await failure(loadSplit({ ...options({ mirrors: [mirror.url] }), split: "test" }));
+    expect(error.message).toBe(
+      `Fashion-MNIST not found: ${testFiles.map((file) => file.name).join(", ")} missing from ${dataDir} and ${systemDir}; ` +
+        "--offline is set, so nothing was downloaded",
+    );
+    expect(mirror.connections).toBe(0);
+    const loaded = await loadSplit({ ...options({ offline: false, mirrors: [mirror.url] }), split: "test" });
+    expect(loaded.set.count).toBe(10);
+    expect(mirror.requests.map((request) => request.path)).toEqual(testFiles.map((file) => `/${file.name}.gz`));
+  });
+
+  it("loads the training split alone too (predict and show --split train)", async () => {
+    await writeDataset(systemDir, { ...dataset, files: dataset.files.filter((file) => file.split === "train") }, "gz");
+    const loaded = await loadSplit({ ...options(), split: "train" });
+    expect(loaded.set.count).toBe(20);
+    expect(loaded.source).toBe(systemDir);
+    expect(events.find((event) => event.type === "caching")).toMatchObject({
+      bytes: trainImages!.rawBytes + trainLabels!.rawBytes,
+    });
+  });
+});

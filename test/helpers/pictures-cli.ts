@@ -1,7 +1,7 @@
 // Shared by the predict and show end-to-end tests: running the built binary, finding the real
 // dataset, and a model made in the test from known values (a nearest-class-mean classifier).
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Params } from "../../src/types.js";
@@ -60,6 +60,19 @@ export function readRealIdx(name: string, headerBytes: number): Uint8Array {
   const gz = join(SYSTEM_DATA, `${name}.gz`);
   const bytes = existsSync(gz) ? gunzipSync(readFileSync(gz)) : readFileSync(join(SYSTEM_DATA, name));
   return bytes.subarray(headerBytes);
+}
+
+/**
+ * A data directory at `dir` holding only the real test split's two files (copied, as the system
+ * directory has them), for the commands that must not need the training split.
+ */
+export function realTestSplitDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const name of FILES.filter((file) => file.startsWith("t10k-"))) {
+    const file = existsSync(join(SYSTEM_DATA, `${name}.gz`)) ? `${name}.gz` : name;
+    copyFileSync(join(SYSTEM_DATA, file), join(dir, file));
+  }
+  return dir;
 }
 
 /**
