@@ -65,22 +65,17 @@ export async function readRegularFile(path: string, options: ReadOptions): Promi
       bytes.set(through.subarray(0, bytesRead), filled);
       filled += bytesRead;
     }
-    for (;;) {
-      if (filled === bytes.length) {
-        // Full to the size stat gave: the file may have grown since, so read on, counting.
-        const probe = new Uint8Array(64 * 1024);
-        const { bytesRead } = await handle.read(probe, 0, probe.length, filled);
-        if (bytesRead === 0) break;
-        if (filled + bytesRead > options.maxBytes)
-          throw tooLarge(path, `more than ${filled + bytesRead} bytes`, options);
-        const grown = new Uint8Array(filled + bytesRead);
-        grown.set(bytes.subarray(0, filled));
-        grown.set(probe.subarray(0, bytesRead), filled);
-        bytes = grown;
-        filled += bytesRead;
-        continue;
-      }
-      break; // shrank since stat
+    // Full to the size stat gave (not shrunk): the file may have grown since, so read on, counting.
+    while (filled === bytes.length) {
+      const probe = new Uint8Array(64 * 1024);
+      const { bytesRead } = await handle.read(probe, 0, probe.length, filled);
+      if (bytesRead === 0) break;
+      if (filled + bytesRead > options.maxBytes) throw tooLarge(path, `more than ${filled + bytesRead} bytes`, options);
+      const grown = new Uint8Array(filled + bytesRead);
+      grown.set(bytes.subarray(0, filled));
+      grown.set(probe.subarray(0, bytesRead), filled);
+      bytes = grown;
+      filled += bytesRead;
     }
     return { bytes: filled === bytes.length ? bytes : bytes.subarray(0, filled), stat };
   } finally {
