@@ -33,6 +33,13 @@ export const Control = {
   failed: 5,
   /** Current spin budget of the barrier, for the main thread (+0) and the worker (+1). */
   spinBudget: 6,
+  /**
+   * The unit counters of the shared forward pass (the kernel's forward_shared): one word per half
+   * and step parity, at units + 2·half + parity.
+   */
+  units: 40,
+  /** Barrier number of the step for which thread t's half of W is current (wReady + t). */
+  wReady: 44,
   /** First of the Int32 arguments of a command (EvaluateArgs; Command.train: the worker's StepArgs address). */
   args: 8,
   /** A word the kernel stores into so that reads done only to warm the caches are not optimised away. */
@@ -92,6 +99,9 @@ export const StepArgs = {
   norms: 100,
   /** Main thread only: half 1's per-step Σ dW² when it runs both halves. */
   norms1: 104,
+  /** Two threads: the other thread's half of W and of X, for the units of its forward pass this thread takes. */
+  peerW: 108,
+  peerX: 112,
   bytes: 128,
 } as const;
 
@@ -118,6 +128,8 @@ export const PART_ROW_BYTES = NUM_CLASSES * 4;
 export const G_ROW_BYTES = 48;
 /** Bytes of a row of loss_step's scratch: 4 f32 pieces of the row's loss. */
 export const SCRATCH_ROW_BYTES = 16;
+/** Rows of a unit of the shared forward pass (the kernel's forward_shared): 8 units in a batch of 256. */
+export const UNIT_ROWS = 32;
 /** Bytes per step of a half's sums of squared weight gradients: backward_update accumulates an f32x4 there, then leaves the f64 total at +0. */
 export const NORM_SLOT_BYTES = 16;
 
@@ -131,6 +143,8 @@ export const WAT_CONSTANTS: Readonly<Record<string, number>> = {
   CONTROL_FAILED: Control.failed * 4,
   CONTROL_SPIN_BUDGET: Control.spinBudget * 4,
   CONTROL_SINK: Control.sink * 4,
+  CONTROL_UNITS: Control.units * 4,
+  CONTROL_W_READY: Control.wReady * 4,
   ARGS_IMAGES: StepArgs.images,
   ARGS_LABELS: StepArgs.labels,
   ARGS_ORDER: StepArgs.order,
@@ -158,6 +172,8 @@ export const WAT_CONSTANTS: Readonly<Record<string, number>> = {
   ARGS_LOSS: StepArgs.loss,
   ARGS_NORMS: StepArgs.norms,
   ARGS_NORMS1: StepArgs.norms1,
+  ARGS_PEER_W: StepArgs.peerW,
+  ARGS_PEER_X: StepArgs.peerX,
   LOSS_MSE: LossCode.mse,
   LOSS_HINGE: LossCode.hinge,
   OUT_LOSS: Out.loss,
@@ -172,4 +188,5 @@ export const WAT_CONSTANTS: Readonly<Record<string, number>> = {
   G_ROW_BYTES,
   SCRATCH_ROW_BYTES,
   NORM_SLOT_BYTES,
+  UNIT_ROWS,
 };

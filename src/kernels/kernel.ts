@@ -34,6 +34,19 @@ export interface KernelExports {
     scratch: number,
     lossCode: number,
   ): void;
+  /**
+   * Thread `mine`'s part of a step's forward pass on two threads (StepArgs at args; n the step's
+   * barrier number): its own half's units, then what is left of the peer's once the peer's W is current.
+   */
+  forward_shared(
+    args: number,
+    mine: number,
+    n: number,
+    start: number,
+    count: number,
+    partOwn: number,
+    partPeer: number,
+  ): void;
   bias_update(g: number, count: number, bias: number, lr: number): void;
   backward_update(x: number, count: number, g: number, w: number, lr: number, wd: number, norm: number): void;
   accumulate(src: number, sum: number, n: number): void;

@@ -208,6 +208,14 @@
   (func $forward_partial (export "forward_partial")
     (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $col0 i32)
     (param $w i32) (param $x i32) (param $xstep i32) (param $part i32)
+    (call $forward_rows (local.get $images) (local.get $order) (local.get $start) (local.get $count) (local.get $count)
+                        (local.get $col0) (local.get $w) (local.get $x) (local.get $xstep) (local.get $part)))
+
+  ;; forward_partial, touching ahead rows up to touchEnd (≥ count; rows from start) rather than
+  ;; count: a unit of a shared forward pass (forward_shared) prefetches the next unit's first rows.
+  (func $forward_rows
+    (param $images i32) (param $order i32) (param $start i32) (param $count i32) (param $touchEnd i32) (param $col0 i32)
+    (param $w i32) (param $x i32) (param $xstep i32) (param $part i32)
     (local $r i32) (local $i i32) (local $o i32) (local $sink i32) (local $xr i32) (local $pr i32)
     (block $blocks_done
       (loop $blocks
@@ -216,7 +224,7 @@
         (local.set $i (i32.add (local.get $r) (i32.const 8)))
         (block $touched
           (loop $touch_rows
-            (br_if $touched (i32.or (i32.ge_u (local.get $i) (local.get $count))
+            (br_if $touched (i32.or (i32.ge_u (local.get $i) (local.get $touchEnd))
                                     (i32.ge_u (local.get $i) (i32.add (local.get $r) (i32.const 12)))))
             (local.set $sink (i32.or (local.get $sink)
               (call $touch (call $row (local.get $images) (local.get $order) (i32.add (local.get $start) (local.get $i)) (local.get $col0)))))
@@ -762,6 +770,75 @@
           (drop (memory.atomic.wait32 offset=${CONTROL_SEQ} (local.get $other) (local.get $seen) (i64.const -1)))
           (br $sleep)))))
 
+
+  ;; The forward pass of a step on two threads (forward_partial's work for both halves), shared
+  ;; out so that the faster thread does more of it: the host often gives one vCPU less time than
+  ;; the other, and with fixed halves every step then waits for the slower thread at the barrier.
+  ;; A half's rows come in units of UNIT_ROWS. Thread `mine` takes its own half's units from the
+  ;; front; then, once the peer has updated its half of W for this step (its word at
+  ;; CONTROL_W_READY reached barrier number n), the peer's remaining units from the back, so that
+  ;; in a balanced step each thread keeps to its own rows (and caches). The two ends share one
+  ;; counter word per half and step parity at CONTROL_UNITS (front takes in the low 16 bits, back
+  ;; takes in the high 16); one atomic add per take hands each unit to exactly one thread. A
+  ;; forward row is the same whichever thread computes it (forward_partial's sums do not depend on
+  ;; how rows are grouped), so the results stay bit-identical. The owner of a counter clears it
+  ;; after the step's barrier (step_done), when neither thread takes from it any more. The wait for
+  ;; the peer's W is a bounded spin: a peer that is not running gets its units done by itself.
+  (func $forward_shared (export "forward_shared") (param $a i32) (param $mine i32) (param $n i32) (param $start i32) (param $count i32)
+    (param $partOwn i32) (param $partPeer i32)
+    (local $units i32) (local $counter i32) (local $old i32) (local $r i32) (local $rows i32) (local $peer i32) (local $i i32)
+    (local.set $units (i32.div_u (i32.add (local.get $count) (i32.const ${UNIT_ROWS - 1})) (i32.const ${UNIT_ROWS})))
+    (local.set $peer (i32.xor (local.get $mine) (i32.const 1)))
+    (i32.atomic.store offset=${CONTROL_W_READY} (i32.shl (local.get $mine) (i32.const 2)) (local.get $n))
+    (local.set $counter (i32.shl (i32.add (i32.shl (local.get $mine) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2)))
+    (block $own_done
+      (loop $own
+        (local.set $old (i32.atomic.rmw.add offset=${CONTROL_UNITS} (local.get $counter) (i32.const 1)))
+        (br_if $own_done (i32.ge_u (i32.add (i32.and (local.get $old) (i32.const 0xffff)) (i32.shr_u (local.get $old) (i32.const 16)))
+                                   (local.get $units)))
+        (local.set $r (i32.mul (i32.and (local.get $old) (i32.const 0xffff)) (i32.const ${UNIT_ROWS})))
+        (local.set $rows (i32.sub (local.get $count) (local.get $r)))
+        (call $forward_rows (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a))
+                            (i32.add (local.get $start) (local.get $r))
+                            (select (i32.const ${UNIT_ROWS}) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const ${UNIT_ROWS})))
+                            (local.get $rows) (i32.mul (local.get $mine) (i32.const ${HALF}))
+                            (i32.load offset=${ARGS_W} (local.get $a))
+                            (i32.add (i32.load offset=${ARGS_X} (local.get $a)) (i32.mul (local.get $r) (i32.const ${X_ROW_BYTES})))
+                            (i32.const ${X_ROW_BYTES})
+                            (i32.add (local.get $partOwn) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
+        (br $own)))
+    (local.set $counter (i32.shl (i32.add (i32.shl (local.get $peer) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2)))
+    (block $peer_done
+      (loop $wait
+        ;; the peer at the barrier has taken all of its units
+        (br_if $peer_done (i32.ge_s (i32.atomic.load offset=${CONTROL_SEQ} (i32.shl (local.get $peer) (i32.const 2))) (local.get $n)))
+        (br_if $peer_done (i32.ge_u (local.get $i) (global.get $spin)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $wait (i32.lt_s (i32.atomic.load offset=${CONTROL_W_READY} (i32.shl (local.get $peer) (i32.const 2))) (local.get $n))))
+      (loop $steal
+        (local.set $old (i32.atomic.rmw.add offset=${CONTROL_UNITS} (local.get $counter) (i32.const 0x10000)))
+        (br_if $peer_done (i32.ge_u (i32.add (i32.and (local.get $old) (i32.const 0xffff)) (i32.shr_u (local.get $old) (i32.const 16)))
+                                    (local.get $units)))
+        (local.set $r (i32.mul (i32.sub (i32.sub (local.get $units) (i32.const 1)) (i32.shr_u (local.get $old) (i32.const 16)))
+                               (i32.const ${UNIT_ROWS})))
+        (local.set $rows (i32.sub (local.get $count) (local.get $r)))
+        (call $forward_rows (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a))
+                            (i32.add (local.get $start) (local.get $r))
+                            (select (i32.const ${UNIT_ROWS}) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const ${UNIT_ROWS})))
+                            (local.get $rows) (i32.mul (local.get $peer) (i32.const ${HALF}))
+                            (i32.load offset=${ARGS_PEER_W} (local.get $a))
+                            (i32.add (i32.load offset=${ARGS_PEER_X} (local.get $a)) (i32.mul (local.get $r) (i32.const ${X_ROW_BYTES})))
+                            (i32.const ${X_ROW_BYTES})
+                            (i32.add (local.get $partPeer) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
+        (br $steal))))
+
+  ;; After the barrier of a shared forward pass: thread `mine` clears its half's unit counter for
+  ;; that step's parity (both threads are past their takes from it).
+  (func $step_done (param $mine i32) (param $n i32)
+    (i32.atomic.store offset=${CONTROL_UNITS}
+      (i32.shl (i32.add (i32.shl (local.get $mine) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2))
+      (i32.const 0)))
+
   ;; The arguments of an epoch, one block per thread at $a (abi.ts StepArgs, ARGS_* below): the
   ;; images, labels and order, n, the batch size, the barrier number before the epoch, the partial
   ;; logits (2 step parities × 2 threads) and their stride, lr, wd, ε, the loss; this thread's x,
@@ -777,7 +854,7 @@
   ;; applied, 0 when a logit was not finite (nothing updated; the worker stops at the same step),
   ;; −1 when the worker failed (Control.failed). The step's loss and correct count are at out.
   (func (export "main_step") (param $a i32) (param $s i32) (result i32)
-    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32) (local $one i32)
+    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32) (local $one i32) (local $n i32)
     (local.set $start (i32.mul (local.get $s) (i32.load offset=${ARGS_BATCH} (local.get $a))))
     (local.set $count (i32.sub (i32.load offset=${ARGS_N} (local.get $a)) (local.get $start)))
     (if (i32.gt_u (local.get $count) (i32.load offset=${ARGS_BATCH} (local.get $a)))
@@ -786,14 +863,17 @@
                                (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=${ARGS_PART_STRIDE} (local.get $a)) (i32.const 1)))))
     (local.set $part1 (i32.add (local.get $part0) (i32.load offset=${ARGS_PART_STRIDE} (local.get $a))))
     (local.set $one (i32.ne (i32.load offset=${ARGS_X1} (local.get $a)) (i32.const 0)))
-    (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
-                           (i32.const 0) (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part0))
+    (local.set $n (i32.add (i32.load offset=${ARGS_BASE} (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
     (if (local.get $one)
       (then
         (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
+                               (i32.const 0) (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part0))
+        (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
                                (i32.const ${HALF}) (i32.load offset=${ARGS_W1} (local.get $a)) (i32.load offset=${ARGS_X1} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part1)))
       (else
-        (call $barrier (i32.const 0) (i32.add (i32.load offset=${ARGS_BASE} (local.get $a)) (i32.add (local.get $s) (i32.const 1))))
+        (call $forward_shared (local.get $a) (i32.const 0) (local.get $n) (local.get $start) (local.get $count) (local.get $part0) (local.get $part1))
+        (call $barrier (i32.const 0) (local.get $n))
+        (call $step_done (i32.const 0) (local.get $n))
         (if (i32.atomic.load (i32.const ${CONTROL_FAILED})) (then (return (i32.const -1))))))
     (call $loss_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
                      (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
@@ -837,9 +917,10 @@
         (local.set $part0 (i32.add (i32.load offset=${ARGS_PART} (local.get $a))
                                    (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=${ARGS_PART_STRIDE} (local.get $a)) (i32.const 1)))))
         (local.set $part1 (i32.add (local.get $part0) (i32.load offset=${ARGS_PART_STRIDE} (local.get $a))))
-        (call $forward_partial (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count)
-                               (i32.const ${HALF}) (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (i32.const ${X_ROW_BYTES}) (local.get $part1))
+        (call $forward_shared (local.get $a) (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1)))
+                              (local.get $start) (local.get $count) (local.get $part1) (local.get $part0))
         (call $barrier (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+        (call $step_done (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
         (if (i32.eq (i32.atomic.load (i32.const ${CONTROL_STOP_AT})) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
           (then (return))) ;; that barrier was the main thread's last one
         (call $loss_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))

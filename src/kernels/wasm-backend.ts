@@ -186,6 +186,7 @@ export class WasmBackend implements Backend {
       sum: L.sum[0],
       sumValues,
       norms: L.norms[0],
+      ...(one ? {} : { peerW: L.w[1], peerX: L.x[1] }),
       scratch: L.scratch,
       biasSum: L.biasSum,
       biasSumValues: average === undefined ? 0 : NUM_CLASSES,
@@ -202,7 +203,11 @@ export class WasmBackend implements Backend {
         sum: L.sum[1],
         sumValues,
         norms: L.norms[1],
+        peerW: L.w[0],
+        peerX: L.x[0],
       });
+      // The shared forward pass's unit counters start at 0 (an epoch that stopped early can leave one set).
+      ctrl.fill(0, Control.units, Control.units + 4);
       ctrl[Control.args] = L.args[1];
       this.post(ctrl, Command.train);
     }
