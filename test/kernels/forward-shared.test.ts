@@ -13,7 +13,7 @@ import { NUM_CLASSES } from "../../src/types.js";
 import { learnableImages, randomParams } from "./fixtures.js";
 
 const OPTIONS: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
-/** 100 rows: 4 units of 32, 32, 32 and 4 rows in each half. */
+/** 100 rows: 6 units of UNIT_ROWS (16) and one of 4 in each half. */
 const B = 100;
 const UNITS = Math.ceil(B / UNIT_ROWS);
 /** The step's barrier number (odd, so the counters of parity 1 are the ones used). */
