@@ -40,6 +40,14 @@ export const Control = {
   units: 40,
   /** Barrier number of the step for which thread t's half of W is current (wReady + t). */
   wReady: 44,
+  /**
+   * Byte range of the memory handed out for data files (allocate) so far: the worker touches its
+   * fresh pages while the main thread reads the files in (WasmBackend.allocate), and records in
+   * prefaultDone how far it has gone.
+   */
+  prefaultStart: 46,
+  prefaultEnd: 47,
+  prefaultDone: 48,
   /** First of the Int32 arguments of a command (EvaluateArgs; Command.train: the worker's StepArgs address). */
   args: 8,
   /** A word the kernel stores into so that reads done only to warm the caches are not optimised away. */

@@ -138,7 +138,16 @@ export class WasmBackend implements Backend {
   /** Memory in the kernel's shared memory for a dataset payload, used in place by the epochs (kernel-memory.ts allocate). */
   allocate(bytes: number): Uint8Array {
     this.checkOpen();
-    return this.memory.allocate(bytes);
+    const region = this.memory.allocate(bytes);
+    if (this.worker !== null && bytes > 0) {
+      // The worker touches the region's fresh pages from the top while the caller fills it from
+      // the bottom (worker-thread.ts prefault): woken without a command, or as soon as it is ready.
+      const ctrl = this.memory.control();
+      if (Atomics.load(ctrl, Control.prefaultEnd) === 0) Atomics.store(ctrl, Control.prefaultStart, region.byteOffset);
+      Atomics.store(ctrl, Control.prefaultEnd, region.byteOffset + region.byteLength);
+      Atomics.notify(ctrl, Control.commandSeq);
+    }
+    return region;
   }
 
   /** Threads doing the work: 1 or 2. */

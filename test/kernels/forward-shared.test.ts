@@ -9,7 +9,6 @@ import { compileKernel, instantiateKernel } from "../../src/kernels/kernel.js";
 import { KernelMemory } from "../../src/kernels/kernel-memory.js";
 import { Rng } from "../../src/model/rng.js";
 import type { StepOptions } from "../../src/types.js";
-import { NUM_CLASSES } from "../../src/types.js";
 import { learnableImages, randomParams } from "./fixtures.js";
 
 const OPTIONS: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };

@@ -3,6 +3,7 @@
 // never overwritten by copies or by a layout that grows; and training on a set used in place gives
 // the same bits as training on its copy.
 import { afterEach, describe, expect, it } from "vitest";
+import { Control } from "../../src/kernels/abi.js";
 import { KernelMemory } from "../../src/kernels/kernel-memory.js";
 import { WasmBackend } from "../../src/kernels/wasm-backend.js";
 import { Rng } from "../../src/model/rng.js";
@@ -99,5 +100,57 @@ describe("WasmBackend.allocate", () => {
     expect(q.bias).toEqual(p.bias);
     expect(await reading.predictLabels(q, inPlace)).toEqual(await copying.predictLabels(p, original));
     expect(inPlace.images).toEqual(original.images); // the kernel only reads the images
+  });
+
+  /** Resident memory of this process (all threads), in bytes, as the kernel counts it. */
+  const rss = () => process.memoryUsage().rss;
+  /** Resolves once the worker has touched the pages up to `end` (Control.prefaultDone), or after 10 s. */
+  const prefaultDone = async (region: Uint8Array, end: number) => {
+    const ctrl = new Int32Array(region.buffer, 0, Control.words);
+    for (let waited = 0; Atomics.load(ctrl, Control.prefaultDone) < end && waited < 10_000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return Atomics.load(ctrl, Control.prefaultDone);
+  };
+  const MIB = 1024 * 1024;
+
+  it("has the worker touch a region's pages while the caller fills it, changing none of the caller's bytes", async () => {
+    const backend = await WasmBackend.create({ threads: 2, kernel: "plain" });
+    backends.push(backend);
+    const before = rss();
+    const region = backend.allocate(48 * MIB);
+    const end = region.byteOffset + region.byteLength;
+    // Filled from the bottom up, 1 MiB at a time, as the loader reads a file in, while the worker
+    // touches the pages from the top down.
+    const rng = new Rng(8, 2);
+    const piece = Uint8Array.from({ length: MIB }, () => 1 + rng.integer(255));
+    for (let at = 0; at < region.length; at += MIB) region.set(piece, at);
+    expect(await prefaultDone(region, end)).toBe(end);
+    const pieceBytes = Buffer.from(piece);
+    const changed = [];
+    for (let at = 0; at < region.length; at += MIB) {
+      if (!Buffer.from(region.buffer, region.byteOffset + at, MIB).equals(pieceBytes)) changed.push(at / MIB);
+    }
+    expect(changed).toEqual([]); // the MiB pieces whose bytes changed
+    expect(rss() - before).toBeGreaterThan(40 * MIB);
+  });
+
+  it("has the worker touch a region's pages on its own: they are resident before the caller writes", async () => {
+    const backend = await WasmBackend.create({ threads: 2, kernel: "plain" });
+    backends.push(backend);
+    const before = rss();
+    const region = backend.allocate(32 * MIB);
+    expect(await prefaultDone(region, region.byteOffset + region.byteLength)).toBe(
+      region.byteOffset + region.byteLength,
+    );
+    expect(rss() - before).toBeGreaterThan(28 * MIB);
+    expect(Buffer.from(region.buffer, region.byteOffset, region.length).equals(Buffer.alloc(region.length))).toBe(true);
+    // One thread: nobody touches the region for the caller.
+    const alone = await WasmBackend.create({ threads: 1, kernel: "plain" });
+    backends.push(alone);
+    const untouched = rss();
+    alone.allocate(32 * MIB);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rss() - untouched).toBeLessThan(8 * MIB);
   });
 });
