@@ -154,39 +154,40 @@ async function runCompare(flags: CompareFlags): Promise<void> {
 
   // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
   const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: flags.kernel });
-  const data = await loadDataForCommand(flags, output, backend).catch(async (error: unknown) => {
-    await backend.close();
-    throw error;
-  });
-  const interrupt = interruptFlag();
-  const started = performance.now();
-  const progress = comparisonProgress(output, runs.length, flags.epochs, started);
   const curves = new Map<string, EpochReport[]>(runs.map((run) => [run.label, []]));
   let comparison: Comparison;
+  let interrupt: ReturnType<typeof interruptFlag>;
   try {
-    comparison = await compare(backend, data, runs, flags.epochs, {
-      onRunStart: (run, index) => progress.runStart(run, index),
-      onStep: (_run, epoch, step) => progress.step(epoch, step.step, step.steps),
-      onEpoch: (run, report) => {
-        progress.epochDone();
-        curves.get(run.label)?.push(report);
-        output.event("epoch", { run: run.label, ...settingsJson(run.hyperparameters), ...epochFields(report) });
-      },
-      onRunEnd: async (outcome) => {
-        progress.runEnd(outcome);
-        if (outcome.diverged !== undefined) output.warn(`run ${outcome.run.label}: ${outcome.diverged.message}`);
-        else if (flags.outDir !== undefined && outcome.result !== undefined) {
-          const path = join(flags.outDir, modelFileName(outcome.run));
-          await interrupt.whileSaving(() =>
-            saveTrainedModel(path, outcome.params, outcome.result!.record, data.classes),
-          );
-          output.info(`saved ${path}`);
-        }
-      },
-      shouldStop: () => interrupt.signal !== null,
-    });
+    const data = await loadDataForCommand(flags, output, backend);
+    interrupt = interruptFlag();
+    const started = performance.now();
+    const progress = comparisonProgress(output, runs.length, flags.epochs, started);
+    try {
+      comparison = await compare(backend, data, runs, flags.epochs, {
+        onRunStart: (run, index) => progress.runStart(run, index),
+        onStep: (_run, epoch, step) => progress.step(epoch, step.step, step.steps),
+        onEpoch: (run, report) => {
+          progress.epochDone();
+          curves.get(run.label)?.push(report);
+          output.event("epoch", { run: run.label, ...settingsJson(run.hyperparameters), ...epochFields(report) });
+        },
+        onRunEnd: async (outcome) => {
+          progress.runEnd(outcome);
+          if (outcome.diverged !== undefined) output.warn(`run ${outcome.run.label}: ${outcome.diverged.message}`);
+          else if (flags.outDir !== undefined && outcome.result !== undefined) {
+            const path = join(flags.outDir, modelFileName(outcome.run));
+            await interrupt.whileSaving(() =>
+              saveTrainedModel(path, outcome.params, outcome.result!.record, data.classes),
+            );
+            output.info(`saved ${path}`);
+          }
+        },
+        shouldStop: () => interrupt.signal !== null,
+      });
+    } finally {
+      progress.stop();
+    }
   } finally {
-    progress.stop();
     await backend.close();
   }
   if (flags.plot !== undefined) {

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import {
   createBackend,
+  type DatasetSplit,
   type Evaluation,
   evaluateModel,
   loadModel,
@@ -65,16 +66,19 @@ class; the columns are headed by the class numbers of the per-class list.`,
     const { params, metadata } = await loadModel(modelPath);
     // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
     const backend = await createBackend(flags.backend, { threads: flags.threads });
-    const data = await loadSplitForCommand(
-      { ...flags, dataset: datasetOfModel(flags, metadata, modelPath) },
-      "test",
-      output,
-      backend,
-    ).catch(async (error: unknown) => {
+    let data: DatasetSplit;
+    let evaluation: Evaluation;
+    try {
+      data = await loadSplitForCommand(
+        { ...flags, dataset: datasetOfModel(flags, metadata, modelPath) },
+        "test",
+        output,
+        backend,
+      );
+      evaluation = await evaluateModel(backend, params, data.set);
+    } finally {
       await backend.close();
-      throw error;
-    });
-    const evaluation = await evaluateModel(backend, params, data.set).finally(() => backend.close());
+    }
     const reportPicture =
       flags.confusion === undefined
         ? () => {}

@@ -53,7 +53,7 @@ export interface LoadOptions {
 /** Loads both splits (d2l §3.5 `load_data_fashion_mnist`), as uint8 images (count, 784) and labels. */
 export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
   const dataset = given.dataset ?? FASHION_MNIST;
-  const { sets, source } = await loadFiles(given, dataset.files);
+  const { sets, source } = await loadFiles(given, dataset, dataset.files);
   return { train: sets.train!, test: sets.test!, classes: dataset.classes, source };
 }
 
@@ -64,19 +64,19 @@ export async function loadDataset(given: LoadOptions): Promise<FashionMnist> {
 export async function loadSplit(given: LoadOptions & { split: SplitName }): Promise<DatasetSplit> {
   const dataset = given.dataset ?? FASHION_MNIST;
   const files = dataset.files.filter((file) => file.split === given.split);
-  const { sets, source } = await loadFiles(given, files);
+  const { sets, source } = await loadFiles(given, dataset, files);
   return { split: given.split, set: sets[given.split]!, classes: dataset.classes, source };
 }
 
 /**
- * Finds, caches or downloads `files` (some of the dataset's), verified, and parses each split they
+ * Finds, caches or downloads `files` (some of `dataset`'s), verified, and parses each split they
  * hold. `source` names the directories they were read from.
  */
 async function loadFiles(
   given: LoadOptions,
+  dataset: DatasetSpec,
   files: readonly FileSpec[],
 ): Promise<{ sets: Partial<Record<SplitName, ImageSet>>; source: string }> {
-  const dataset = given.dataset ?? FASHION_MNIST;
   const dataDir = given.dataDir ?? dataDirFor(dataset, undefined);
   const options = { ...given, dataDir };
   const systemDir = options.systemDir === undefined ? systemDirFor(dataset) : options.systemDir;
@@ -153,7 +153,7 @@ async function loadFiles(
 
 /** Fashion-MNIST's loader under the name the library has always exported. */
 export function loadFashionMnist(options: LoadOptions): Promise<FashionMnist> {
-  return loadDataset({ ...options, dataset: options.dataset ?? FASHION_MNIST });
+  return loadDataset(options);
 }
 
 /**
