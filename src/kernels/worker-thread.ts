@@ -47,10 +47,13 @@ export function workerLoop(data: WorkerData, post: (message: string) => void): v
    */
   let prefaulted = 0;
   const prefault = (): void => {
-    const end = Atomics.load(ctrl, C.prefaultEnd);
+    // A region's end is published after the memory grew to hold it, so an end past this view
+    // means the memory grew since the view was made: the rest waits for the next call (nextCommand
+    // does not sleep while the published end is ahead of what was touched).
+    const words = new Int32Array(memory.buffer);
+    const end = Math.min(Atomics.load(ctrl, C.prefaultEnd), words.byteLength);
     if (end <= prefaulted) return;
     const from = Math.max(prefaulted, Atomics.load(ctrl, C.prefaultStart));
-    const words = new Int32Array(memory.buffer); // the memory may have grown since the last view
     for (let page = Math.floor((end - 1) / 4096) * 4096; page >= from; page -= 4096) Atomics.add(words, page >> 2, 0);
     prefaulted = end;
     Atomics.store(ctrl, C.prefaultDone, end);
