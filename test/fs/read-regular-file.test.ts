@@ -1,5 +1,7 @@
 // The bounded reader of regular files: a file larger than one read request comes back whole and in
-// order, in the buffer `allocate` gives; an empty file; a buffer of the wrong length is refused.
+// order, in the buffer `allocate` gives; a file that grew or shrank between its stat and its read
+// (within the cap or past it); an empty file; a buffer of the wrong length is refused.
+import { appendFileSync, truncateSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +46,54 @@ describe("readRegularFile", () => {
     const path = join(dir, "empty");
     await writeFile(path, "");
     expect((await readRegularFile(path, { maxBytes: 10 })).bytes.length).toBe(0);
+  });
+
+  // allocate runs between the stat and the first read: a file changed there has changed since its stat.
+  it("reads on past the stat's size when the file grew since, into a new array", async () => {
+    const path = join(dir, "growing");
+    const content = pattern(1.5 * 1024 * 1024);
+    await writeFile(path, content.subarray(0, 1024 * 1024));
+    const given: Uint8Array[] = [];
+    const read = await readRegularFile(path, {
+      maxBytes: content.length,
+      allocate: (size) => {
+        appendFileSync(path, content.subarray(size));
+        given.push(new Uint8Array(size));
+        return given[0]!;
+      },
+    });
+    expect(read.bytes).not.toBe(given[0]);
+    expect(read.bytes.length).toBe(content.length);
+    expect(Buffer.from(read.bytes).equals(Buffer.from(content))).toBe(true);
+  });
+
+  it("refuses a file that grew past the cap since its stat", async () => {
+    const path = join(dir, "overgrown");
+    await writeFile(path, pattern(1000));
+    const read = readRegularFile(path, {
+      maxBytes: 1010,
+      allocate: (size) => {
+        appendFileSync(path, pattern(100));
+        return new Uint8Array(size);
+      },
+    });
+    await expect(read).rejects.toThrow(/more than 1100 bytes, more than the 1010 expected/);
+  });
+
+  it("returns the bytes there are when the file shrank since its stat", async () => {
+    const path = join(dir, "shrinking");
+    const content = pattern(2 * 1024 * 1024 + 5);
+    await writeFile(path, content);
+    const half = 1024 * 1024 + 7;
+    const read = await readRegularFile(path, {
+      maxBytes: content.length,
+      allocate: (size) => {
+        truncateSync(path, half);
+        return new Uint8Array(size);
+      },
+    });
+    expect(read.bytes.length).toBe(half);
+    expect(Buffer.from(read.bytes).equals(Buffer.from(content.subarray(0, half)))).toBe(true);
   });
 
   it("refuses a buffer from allocate that is not the file's size", async () => {
