@@ -1,7 +1,7 @@
 // End-to-end tests of `softmax train` through the built binary. Usage errors need no data; the
 // rest runs on the real Fashion-MNIST (skipped with a printed reason when it is absent, required
 // when CI=true), kept short: one epoch per run except the accuracy bar's 10-epoch run.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { relaxedSimdAvailable } from "../src/kernels/kernel.js";
 import { ReferenceBackend } from "../src/model/reference-backend.js";
 import { loadModel } from "../src/model-file/model-file.js";
 import { evaluateModel } from "../src/train/evaluate.js";
-import { besidesDataNotices } from "./helpers/cli.js";
+import { besidesDataNotices, runCli as runCliAsync } from "./helpers/cli.js";
 import { assertBuilt, BIN, CLASS_NAMES, realDataRequired, runCli } from "./helpers/pictures-cli.js";
 
 let dir: string;
@@ -25,19 +25,6 @@ function oneLine(stderr: string): string {
   const lines = stderr.split("\n").filter((l) => l !== "");
   expect(lines).toHaveLength(1);
   return lines[0]!;
-}
-
-/** Runs the binary asynchronously, so that the many quick usage checks can run side by side. */
-function runCliAsync(
-  args: readonly string[],
-  cwd: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, DEBUG: "" } }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
 }
 
 describe.concurrent("softmax train: usage errors (exit 2, one line naming the flag)", () => {
@@ -64,7 +51,8 @@ describe.concurrent("softmax train: usage errors (exit 2, one line naming the fl
   ];
   for (const [args, flag] of cases) {
     it(`train ${args.join(" ")}`, async ({ expect }) => {
-      const r = await runCliAsync(["train", ...args, "--offline", "--data-dir", join(dir, "none")], dir);
+      // Asynchronous (helpers/cli.ts), so that the many quick usage checks run side by side.
+      const r = await runCliAsync(["train", ...args, "--offline", "--data-dir", join(dir, "none")], { cwd: dir });
       expect(r.status).toBe(2);
       const lines = r.stderr.split("\n").filter((l) => l !== "");
       expect(lines).toHaveLength(1);
