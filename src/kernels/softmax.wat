@@ -19,7 +19,8 @@
 ;; + b in that order on every thread, so one or two threads give bit-identical results. The
 ;; backward pass for a half only needs that half of X and the (B, 10) gradient of the logits,
 ;; which both threads compute redundantly from the same inputs, so the only hand-off per step is
-;; the partial logits.
+;; the partial logits. The forward pass's rows are shared out (forward_shared): a thread that is
+;; through its own half's rows takes what is left of the other half's.
 ;;
 ;; Memory: the layout is the kernel's ABI, defined once in src/kernels/abi.ts; every ${NAME}
 ;; below is one of its WAT_CONSTANTS, filled in by scripts/build-wasm.js before assembly (byte
@@ -848,8 +849,8 @@
   ;; values added to it per step.
   ;; Step s covers examples order[s·batch .. min(n, (s+1)·batch)).
 
-  ;; One step on the main thread: forward of half 0 (and half 1 with one thread, else the barrier
-  ;; base + s + 1 with the worker), the loss and its gradient, then, if every logit was finite,
+  ;; One step on the main thread: forward of half 0 and half 1 with one thread; with the worker,
+  ;; its share of the forward pass (forward_shared) and the barrier base + s + 1; the loss and its gradient, then, if every logit was finite,
   ;; the SGD update of b and of W's half(s), the running sums and the halves' Σ dW². Returns 1 when the update was
   ;; applied, 0 when a logit was not finite (nothing updated; the worker stops at the same step),
   ;; −1 when the worker failed (Control.failed). The step's loss and correct count are at out.
@@ -894,7 +895,8 @@
     (call $accumulate (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM} (local.get $a)) (i32.load offset=${ARGS_BIAS_SUM_VALUES} (local.get $a)))
     (i32.const 1))
 
-  ;; A whole epoch on the worker, half 1, step for step with main_step: forward, the barrier,
+  ;; A whole epoch on the worker, half 1, step for step with main_step: its share of the forward
+  ;; pass (forward_shared), the barrier,
   ;; the gradient of the loss (not the loss: the main thread reports it), the updates of its own
   ;; copy of b and of its half of W, its running sums and its half's Σ dW². Leaves after the barrier at which the main thread
   ;; stopped the epoch (Control.stopAt), or at a step with a non-finite logit (the main

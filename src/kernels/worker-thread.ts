@@ -1,7 +1,9 @@
 // The worker thread of the wasm backend: its command loop and how it is started. The worker runs
-// the column half 1 of every step while the main thread runs half 0 (see wasm-backend.ts); they
-// share one WebAssembly memory and talk only through its control words and the epoch arguments
-// (abi.ts: Control, Command, EvaluateArgs, StepArgs). The barrier they meet at and the worker's
+// the column half 1 of every step while the main thread runs half 0, sharing the forward pass's
+// rows with it (softmax.wat forward_shared), and touches the pages of the data being read in
+// (prefault below; see wasm-backend.ts). The two threads share one WebAssembly memory and talk
+// only through its control words and the epoch arguments (abi.ts: Control, Command,
+// EvaluateArgs, StepArgs). The barrier they meet at and the worker's
 // whole epoch run in the kernel (softmax.wat: await_peer, worker_epoch), so no JavaScript runs
 // per step here.
 // The worker's code is built from `workerLoop.toString()` and run with `eval: true`, so the same
