@@ -72,7 +72,7 @@ export function makeLayout(
   // loss_step results, its gathered x and its gradient g. With the buffers grouped by kind
   // instead (w0 w1 … x0 x1 g0 g1), the main thread's x and g lay 800 KB apart and its backward
   // pass took 15–17 ms an epoch against the worker's 11–12 (whose x and g lay 400 KB apart), and the
-  // worker waited for it at every barrier; in blocks, both take 10–11 ms (measured with the
+  // worker waited for it at every barrier; in blocks, both take 10–12 ms (measured with the
   // barrier's waits and the passes timed per thread).
   const block = () => {
     const w = take(W_HALF_BYTES);

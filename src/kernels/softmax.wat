@@ -787,28 +787,18 @@
   ;; the peer's W is a bounded spin: a peer that is not running gets its units done by itself.
   (func $forward_shared (export "forward_shared") (param $a i32) (param $mine i32) (param $n i32) (param $start i32) (param $count i32)
     (param $partOwn i32) (param $partPeer i32)
-    (local $units i32) (local $counter i32) (local $old i32) (local $r i32) (local $rows i32) (local $peer i32) (local $i i32)
+    (local $units i32) (local $counter i32) (local $r i32) (local $peer i32) (local $i i32)
     (local.set $units (i32.div_u (i32.add (local.get $count) (i32.const ${UNIT_ROWS - 1})) (i32.const ${UNIT_ROWS})))
     (local.set $peer (i32.xor (local.get $mine) (i32.const 1)))
     (i32.atomic.store offset=${CONTROL_W_READY} (i32.shl (local.get $mine) (i32.const 2)) (local.get $n))
-    (local.set $counter (i32.shl (i32.add (i32.shl (local.get $mine) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2)))
+    (local.set $counter (call $unit_counter (local.get $mine) (local.get $n)))
     (block $own_done
       (loop $own
-        (local.set $old (i32.atomic.rmw.add offset=${CONTROL_UNITS} (local.get $counter) (i32.const 1)))
-        (br_if $own_done (i32.ge_u (i32.add (i32.and (local.get $old) (i32.const 0xffff)) (i32.shr_u (local.get $old) (i32.const 16)))
-                                   (local.get $units)))
-        (local.set $r (i32.mul (i32.and (local.get $old) (i32.const 0xffff)) (i32.const ${UNIT_ROWS})))
-        (local.set $rows (i32.sub (local.get $count) (local.get $r)))
-        (call $forward_rows (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a))
-                            (i32.add (local.get $start) (local.get $r))
-                            (select (i32.const ${UNIT_ROWS}) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const ${UNIT_ROWS})))
-                            (local.get $rows) (i32.mul (local.get $mine) (i32.const ${HALF}))
-                            (i32.load offset=${ARGS_W} (local.get $a))
-                            (i32.add (i32.load offset=${ARGS_X} (local.get $a)) (i32.mul (local.get $r) (i32.const ${X_ROW_BYTES})))
-                            (i32.const ${X_ROW_BYTES})
-                            (i32.add (local.get $partOwn) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
+        (br_if $own_done (i32.lt_s (local.tee $r (call $take_unit (local.get $counter) (i32.const 1) (local.get $units))) (i32.const 0)))
+        (call $forward_unit (local.get $a) (local.get $start) (local.get $count) (local.get $r) (i32.mul (local.get $mine) (i32.const ${HALF}))
+                            (i32.load offset=${ARGS_W} (local.get $a)) (i32.load offset=${ARGS_X} (local.get $a)) (local.get $partOwn))
         (br $own)))
-    (local.set $counter (i32.shl (i32.add (i32.shl (local.get $peer) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2)))
+    (local.set $counter (call $unit_counter (local.get $peer) (local.get $n)))
     (block $peer_done
       (loop $wait
         ;; the peer at the barrier has taken all of its units
@@ -817,28 +807,46 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $wait (i32.lt_s (i32.atomic.load offset=${CONTROL_W_READY} (i32.shl (local.get $peer) (i32.const 2))) (local.get $n))))
       (loop $steal
-        (local.set $old (i32.atomic.rmw.add offset=${CONTROL_UNITS} (local.get $counter) (i32.const 0x10000)))
-        (br_if $peer_done (i32.ge_u (i32.add (i32.and (local.get $old) (i32.const 0xffff)) (i32.shr_u (local.get $old) (i32.const 16)))
-                                    (local.get $units)))
-        (local.set $r (i32.mul (i32.sub (i32.sub (local.get $units) (i32.const 1)) (i32.shr_u (local.get $old) (i32.const 16)))
-                               (i32.const ${UNIT_ROWS})))
-        (local.set $rows (i32.sub (local.get $count) (local.get $r)))
-        (call $forward_rows (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a))
-                            (i32.add (local.get $start) (local.get $r))
-                            (select (i32.const ${UNIT_ROWS}) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const ${UNIT_ROWS})))
-                            (local.get $rows) (i32.mul (local.get $peer) (i32.const ${HALF}))
-                            (i32.load offset=${ARGS_PEER_W} (local.get $a))
-                            (i32.add (i32.load offset=${ARGS_PEER_X} (local.get $a)) (i32.mul (local.get $r) (i32.const ${X_ROW_BYTES})))
-                            (i32.const ${X_ROW_BYTES})
-                            (i32.add (local.get $partPeer) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES}))))
+        (br_if $peer_done (i32.lt_s (local.tee $r (call $take_unit (local.get $counter) (i32.const 0x10000) (local.get $units))) (i32.const 0)))
+        (call $forward_unit (local.get $a) (local.get $start) (local.get $count) (local.get $r) (i32.mul (local.get $peer) (i32.const ${HALF}))
+                            (i32.load offset=${ARGS_PEER_W} (local.get $a)) (i32.load offset=${ARGS_PEER_X} (local.get $a)) (local.get $partPeer))
         (br $steal))))
+
+  ;; Byte offset, from CONTROL_UNITS, of half h's unit counter for the step whose barrier number is n.
+  (func $unit_counter (param $h i32) (param $n i32) (result i32)
+    (i32.shl (i32.add (i32.shl (local.get $h) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2)))
+
+  ;; Takes a unit of the counter at `counter` (unit_counter): `take` = 1 from the front, 0x10000
+  ;; from the back. Returns the unit's first row, or −1 when the two ends have met (none left).
+  (func $take_unit (param $counter i32) (param $take i32) (param $units i32) (result i32)
+    (local $old i32) (local $front i32) (local $back i32)
+    (local.set $old (i32.atomic.rmw.add offset=${CONTROL_UNITS} (local.get $counter) (local.get $take)))
+    (local.set $front (i32.and (local.get $old) (i32.const 0xffff)))
+    (local.set $back (i32.shr_u (local.get $old) (i32.const 16)))
+    (if (i32.ge_u (i32.add (local.get $front) (local.get $back)) (local.get $units)) (then (return (i32.const -1))))
+    (i32.mul (select (local.get $front) (i32.sub (i32.sub (local.get $units) (i32.const 1)) (local.get $back))
+                     (i32.eq (local.get $take) (i32.const 1)))
+             (i32.const ${UNIT_ROWS})))
+
+  ;; One unit of a half's forward pass: rows r … r + UNIT_ROWS − 1 of the step (fewer at its end)
+  ;; through forward_rows, with that half's col0, W, x and partial logits, touching ahead up to
+  ;; the step's last row.
+  (func $forward_unit (param $a i32) (param $start i32) (param $count i32) (param $r i32) (param $col0 i32)
+    (param $w i32) (param $x i32) (param $part i32)
+    (local $rows i32)
+    (local.set $rows (i32.sub (local.get $count) (local.get $r)))
+    (call $forward_rows (i32.load offset=${ARGS_IMAGES} (local.get $a)) (i32.load offset=${ARGS_ORDER} (local.get $a))
+                        (i32.add (local.get $start) (local.get $r))
+                        (select (i32.const ${UNIT_ROWS}) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const ${UNIT_ROWS})))
+                        (local.get $rows) (local.get $col0) (local.get $w)
+                        (i32.add (local.get $x) (i32.mul (local.get $r) (i32.const ${X_ROW_BYTES})))
+                        (i32.const ${X_ROW_BYTES})
+                        (i32.add (local.get $part) (i32.mul (local.get $r) (i32.const ${PART_ROW_BYTES})))))
 
   ;; After the barrier of a shared forward pass: thread `mine` clears its half's unit counter for
   ;; that step's parity (both threads are past their takes from it).
   (func $step_done (param $mine i32) (param $n i32)
-    (i32.atomic.store offset=${CONTROL_UNITS}
-      (i32.shl (i32.add (i32.shl (local.get $mine) (i32.const 1)) (i32.and (local.get $n) (i32.const 1))) (i32.const 2))
-      (i32.const 0)))
+    (i32.atomic.store offset=${CONTROL_UNITS} (call $unit_counter (local.get $mine) (local.get $n)) (i32.const 0)))
 
   ;; The arguments of an epoch, one block per thread at $a (abi.ts StepArgs, ARGS_* below): the
   ;; images, labels and order, n, the batch size, the barrier number before the epoch, the partial
