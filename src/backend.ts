@@ -1,6 +1,7 @@
 // Choosing the backend that runs the hot path (`--backend`). Only this file knows which
 // backends exist; the training loop sees the Backend interface of types.ts.
 import { WasmBackend } from "./kernels/wasm-backend.js";
+import type { KernelThread } from "./kernels/worker-thread.js";
 import { ReferenceBackend } from "./model/reference-backend.js";
 import type { Backend, KernelChoice } from "./types.js";
 
@@ -19,6 +20,12 @@ export interface BackendOptions {
   threads: number;
   /** The wasm backend's kernel (types.ts KERNEL_CHOICES; default auto); the reference ignores it. */
   kernel?: KernelChoice;
+  /**
+   * A worker thread started ahead with `new KernelThread()`, for the wasm backend on 2 threads to
+   * adopt (it starts its own otherwise). A backend that does not take it leaves it to the caller's
+   * `release()`.
+   */
+  kernelThread?: KernelThread;
 }
 
 export async function createBackend(name: BackendName, options: BackendOptions): Promise<Backend> {
@@ -26,6 +33,10 @@ export async function createBackend(name: BackendName, options: BackendOptions):
     case "reference":
       return new ReferenceBackend();
     case "wasm":
-      return WasmBackend.create({ threads: options.threads, kernel: options.kernel ?? "auto" });
+      return WasmBackend.create({
+        threads: options.threads,
+        kernel: options.kernel ?? "auto",
+        kernelThread: options.kernelThread,
+      });
   }
 }

@@ -31,6 +31,7 @@ export { checkOutputPath, type OutputTarget } from "./fs/output-path.js";
 export { removeRegisteredSync } from "./fs/temporary.js";
 export { type InputOptions, type ModelInput, readImageInput } from "./image-input/model-input.js";
 export { MAX_IMAGE_FILE_BYTES, readImageFile } from "./image-input/read-image.js";
+export { KernelThread } from "./kernels/worker-thread.js";
 export { scalePixels } from "./model/batch.js";
 export {
   GRADIENT_CHECK_TOLERANCE,

@@ -12,7 +12,6 @@ import {
   checkOutputPath,
   compare,
   comparisonRuns,
-  createBackend,
   type EpochReport,
   type Grid,
   HYPERPARAMETER_NAMES,
@@ -35,6 +34,8 @@ import {
   addDataOptions,
   addQuietOption,
   type BackendFlags,
+  backendFor,
+  type CliContext,
   type DataOptions,
   flagParser,
   integerAtLeast,
@@ -91,7 +92,7 @@ function addGridOptions(command: Command): void {
   }
 }
 
-export function registerCompare(program: Command): void {
+export function registerCompare(program: Command, context: CliContext = {}): void {
   const command = program
     .command("compare")
     .description(
@@ -129,11 +130,11 @@ with the highest final validation accuracy (with --validation), else test
 accuracy, which then means the test set chose it.`,
   );
   command.action(async (flags: CompareFlags) => {
-    await runCompare(flags);
+    await runCompare(flags, context);
   });
 }
 
-async function runCompare(flags: CompareFlags): Promise<void> {
+async function runCompare(flags: CompareFlags, context: CliContext): Promise<void> {
   // The models and the summary outlive stdout: `softmax compare | head -3` goes on and saves.
   const output = new Output({
     json: flags.json,
@@ -153,7 +154,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   if (flags.outDir !== undefined) await prepareOutDir(flags.outDir);
 
   // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
-  const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: flags.kernel });
+  const backend = await backendFor(flags, context, flags.kernel);
   const curves = new Map<string, EpochReport[]>(runs.map((run) => [run.label, []]));
   let comparison: Comparison;
   let interrupt: ReturnType<typeof interruptFlag>;

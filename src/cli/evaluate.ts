@@ -3,7 +3,6 @@
 // `evaluation` object with --json). Formatting only; the numbers come from train/evaluate.ts.
 import type { Command } from "commander";
 import {
-  createBackend,
   type DatasetSplit,
   type Evaluation,
   evaluateModel,
@@ -19,6 +18,8 @@ import {
   addModelOption,
   addQuietOption,
   type BackendFlags,
+  backendFor,
+  type CliContext,
   type DataOptions,
 } from "./options.js";
 import { Output } from "./output.js";
@@ -31,7 +32,7 @@ interface EvaluateFlags extends DataOptions, BackendFlags {
   confusion?: string;
 }
 
-export function registerEvaluate(program: Command): void {
+export function registerEvaluate(program: Command, context: CliContext = {}): void {
   const command = program
     .command("evaluate")
     .description("Evaluate a saved model on the Fashion-MNIST test set: accuracy, per class, confusion matrix.")
@@ -65,7 +66,7 @@ class; the columns are headed by the class numbers of the per-class list.`,
     });
     const { params, metadata } = await loadModel(modelPath);
     // The backend first: the data is read into its memory (Backend.allocate) while its worker starts.
-    const backend = await createBackend(flags.backend, { threads: flags.threads });
+    const backend = await backendFor(flags, context);
     let data: DatasetSplit;
     let evaluation: Evaluation;
     try {

@@ -9,13 +9,14 @@ import { registerDownload } from "./download.js";
 import { registerEvaluate } from "./evaluate.js";
 import { ExitCode } from "./exit-code.js";
 import { registerGradcheck } from "./gradcheck.js";
+import type { CliContext } from "./options.js";
 import { errorLine, oneLine, stdoutClosed } from "./output.js";
 import { registerPredict } from "./predict.js";
 import { registerShow } from "./show.js";
 import { registerTrain } from "./train.js";
 
 /** A fresh program, so that tests can parse argv arrays without exiting the process. */
-export function createProgram(): Command {
+export function createProgram(context: CliContext = {}): Command {
   const program = new Command("softmax")
     .description("Softmax regression on Fashion-MNIST: download, train, evaluate, predict, show.")
     .version(VERSION, "-V, --version", "output the version number (also -v)")
@@ -47,11 +48,11 @@ Exit status: 0 success, 1 runtime failure, 2 usage error, 130 interrupted
     );
   registerDownload(program);
   registerDatasets(program);
-  registerTrain(program);
-  registerEvaluate(program);
+  registerTrain(program, context);
+  registerEvaluate(program, context);
   registerPredict(program);
   registerShow(program);
-  registerCompare(program);
+  registerCompare(program, context);
   registerGradcheck(program);
   // Last: the completion script describes the commands registered before it.
   registerCompletion(program);
@@ -89,15 +90,21 @@ function helpFor(program: Command, argv: readonly string[]): string {
   return command === undefined ? "softmax --help" : `softmax ${command.name()} --help`;
 }
 
-/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit status. `context` holds
+ * what bin/softmax.js started before loading the CLI (a kernel thread not taken by the command is
+ * released here).
+ */
+export async function main(argv: readonly string[], context: CliContext = {}): Promise<number> {
   handleClosedPipes();
-  const program = createProgram();
+  const program = createProgram(context);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Success;
   } catch (error) {
     return reportError(error, process.stderr, helpFor(program, argv));
+  } finally {
+    await context.kernelThread?.release();
   }
 }
 

@@ -4,11 +4,15 @@ import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   BACKEND_NAMES,
+  type Backend,
   type BackendName,
   choiceValue,
+  createBackend,
   DATASET_NAMES,
   DEFAULT_BACKEND,
   integerValue,
+  type KernelChoice,
+  type KernelThread,
   type SplitName,
   type ValueKind,
 } from "../index.js";
@@ -92,6 +96,20 @@ export function splitOption(byDefault: SplitName): Option {
 export interface BackendFlags {
   backend: BackendName;
   threads: number;
+}
+
+/** What bin/softmax.js prepared before the CLI's modules loaded, for the commands that use it. */
+export interface CliContext {
+  /**
+   * The wasm backend's worker thread, started ahead (train, evaluate and compare adopt it when
+   * they run on two threads; main releases it otherwise).
+   */
+  readonly kernelThread?: KernelThread;
+}
+
+/** The backend a command with addBackendOptions' flags runs on (with `kernel` where it has --kernel). */
+export function backendFor(flags: BackendFlags, context: CliContext, kernel?: KernelChoice): Promise<Backend> {
+  return createBackend(flags.backend, { threads: flags.threads, kernel, kernelThread: context.kernelThread });
 }
 
 /** Threads by default: two where there are two cores (the kernels split W's columns in halves). */

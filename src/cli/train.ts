@@ -5,7 +5,6 @@
 import { type Command, Option } from "commander";
 import {
   checkOutputPath,
-  createBackend,
   type EpochReport,
   HYPERPARAMETER_NAMES,
   type Hyperparameters,
@@ -27,6 +26,8 @@ import {
   addDataOptions,
   addQuietOption,
   type BackendFlags,
+  backendFor,
+  type CliContext,
   type DataOptions,
   DEFAULT_MODEL_FILE,
   flagParser,
@@ -58,7 +59,7 @@ function addHyperparameterOptions(command: Command): void {
   }
 }
 
-export function registerTrain(program: Command): void {
+export function registerTrain(program: Command, context: CliContext = {}): void {
   const command = program
     .command("train")
     .description("Train softmax regression with minibatch SGD (on Fashion-MNIST unless --dataset) and save the model.")
@@ -93,11 +94,11 @@ Ctrl-C (or SIGTERM) stops after the current step, saves the model trained so far
 and exits 130 (143). If stdout is closed (| head), training goes on and saves.`,
   );
   command.action(async (flags: TrainFlags, cmd: Command) => {
-    await runTrain(flags, cmd);
+    await runTrain(flags, cmd, context);
   });
 }
 
-async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
+async function runTrain(flags: TrainFlags, cmd: Command, context: CliContext): Promise<void> {
   // The model outlives stdout: `softmax train | head -1` goes on training and saves.
   const output = new Output({
     json: flags.json,
@@ -123,7 +124,7 @@ async function runTrain(flags: TrainFlags, cmd: Command): Promise<void> {
   }
 
   // The backend first: its worker thread starts while the data loads, into the backend's memory.
-  const backend = await createBackend(flags.backend, { threads: flags.threads, kernel: hyperparameters.kernel });
+  const backend = await backendFor(flags, context, hyperparameters.kernel);
   let live: TrainingProgressLine | null = null;
   try {
     const data = await loadDataForCommand({ ...flags, dataset: hyperparameters.dataset }, output, backend);

@@ -36,7 +36,7 @@ import { NUM_CLASSES } from "../types.js";
 import { Command, Control, EvaluateArgs, HALF, Out } from "./abi.js";
 import { type CompiledModule, compileKernel, instantiateKernel, type KernelExports, resolveKernel } from "./kernel.js";
 import { KernelMemory, type Resident } from "./kernel-memory.js";
-import { startWorker } from "./worker-thread.js";
+import { type KernelThread, type StartedWorker, startWorker } from "./worker-thread.js";
 
 /** Largest batch the kernel runs (X halves take 2 × X_ROW_BYTES per example); larger ones use the reference. */
 export const MAX_BATCH = 8192;
@@ -52,6 +52,8 @@ export interface WasmBackendOptions {
   readonly threads: number;
   /** Which build of the kernel (kernel.ts KernelName); auto (the default) is fma where the engine has relaxed SIMD. */
   readonly kernel?: KernelChoice;
+  /** A worker thread started ahead (KernelThread), adopted with 2 threads instead of starting one. */
+  readonly kernelThread?: KernelThread;
 }
 
 /** The state of one trainEpoch call, carried across the slices of runSteps. */
@@ -88,19 +90,22 @@ export class WasmBackend implements Backend {
   private readonly workerExited: Promise<void>;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly worker: Worker | null;
+  /** The worker's start, until waitForWorker has seen it succeed (then null). */
+  private workerReady: Promise<void> | null;
 
   private constructor(
     /** The build of the kernel this backend runs: plain SIMD or fused multiply-add. */
     readonly kernel: KernelName,
     private readonly memory: KernelMemory,
     module: CompiledModule,
-    private readonly worker: Worker | null,
-    private workerReady: Promise<void> | null,
+    private readonly started: StartedWorker | null,
   ) {
     this.exports = instantiateKernel(module, memory.memory);
-    workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
-    const exited = new Promise<void>((resolve) => worker?.once("exit", () => resolve()));
-    this.workerExited = exited;
+    this.worker = started?.worker ?? null;
+    this.workerReady = started?.ready ?? null;
+    this.workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
+    this.workerExited = started?.exited ?? Promise.resolve();
   }
 
   /**
@@ -113,8 +118,9 @@ export class WasmBackend implements Backend {
     const kernel = resolveKernel(options.kernel ?? "auto");
     const module = compileKernel(kernel);
     const memory = new KernelMemory();
-    const started = options.threads >= 2 ? startWorker(module, memory.memory, COMMAND_SPIN) : null;
-    return new WasmBackend(kernel, memory, module, started?.worker ?? null, started?.ready ?? null);
+    const started =
+      options.threads >= 2 ? startWorker(module, memory.memory, COMMAND_SPIN, options.kernelThread) : null;
+    return new WasmBackend(kernel, memory, module, started);
   }
 
   /** Resolves once the worker thread (if any) is ready; from then on its failures are recorded for checkWorker. */
@@ -378,9 +384,11 @@ export class WasmBackend implements Backend {
     this.memory.clear();
     if (this.worker !== null) {
       const worker = this.worker;
-      worker.ref(); // keep the event loop alive until the exit event arrives
       // A worker never waited for may still be starting: its "ready" handler would unref it again
-      // (the process then ends with close() pending) and it would not see an exit posted now.
+      // (the process then ends with close() pending), so it is detached, and the worker would
+      // not see an exit posted now, so it is terminated.
+      if (this.workerReady !== null) this.started?.abandon();
+      worker.ref(); // keep the event loop alive until the exit event arrives
       if (this.workerReady !== null || Atomics.load(this.memory.control(), Control.failed) === 1)
         await worker.terminate();
       else this.post(this.memory.control(), Command.exit);

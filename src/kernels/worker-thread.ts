@@ -8,7 +8,8 @@
 // per step here.
 // The worker's code is built from `workerLoop.toString()` and run with `eval: true`, so the same
 // source works from dist/ and from src/ under vitest (no worker file to resolve). Hence
-// workerLoop references nothing outside its own body and arguments.
+// workerLoop references nothing outside its own body and arguments. The thread can be started
+// before its backend exists (KernelThread): it gets its WorkerData in a first message.
 // It is not the kernel (softmax.wat), the ABI (abi.ts) nor the main thread's side (wasm-backend.ts).
 import { Worker } from "node:worker_threads";
 import { Command, Control, EvaluateArgs, HALF } from "./abi.js";
@@ -108,15 +109,89 @@ export interface StartedWorker {
   readonly worker: Worker;
   /** Resolves once the worker's kernel is instantiated and it waits for commands; rejects if it failed to start. */
   readonly ready: Promise<void>;
+  /**
+   * Stops waiting for the start (`ready` then never settles), for a backend closed before it: a
+   * "ready" arriving later would otherwise unref the worker while close() waits for its exit,
+   * and the process could end with close() pending.
+   */
+  readonly abandon: () => void;
+  /** Resolves when the worker thread has exited (even if that was before startWorker). */
+  readonly exited: Promise<void>;
+}
+
+// The worker's code: it waits for its WorkerData in a first message, then runs workerLoop.
+// `__name` covers transpilers that wrap nested functions with a naming helper. A dynamic import
+// rather than require: a worker evaluates its code as an ES module when the process was started
+// with --input-type=module (the flag passes to workers), as a script otherwise.
+const WORKER_SOURCE = `"use strict";
+const __name = (f) => f;
+import("node:worker_threads").then(({ parentPort }) =>
+  parentPort.once("message", (data) => (${workerLoop.toString()})(data, (m) => parentPort.postMessage(m))));
+`;
+
+/**
+ * The worker thread of a two-thread wasm backend, started before the backend exists. Node takes
+ * ~90 ms here to start a thread (a new V8 isolate and Node environment), so `softmax train`
+ * starts it first thing, overlapping that with the loading of the CLI's modules, and the backend
+ * created later adopts it (BackendOptions.kernelThread): the thread is then ready to touch the
+ * pages of the data files while they are read in (docs/performance.md). Until a backend takes it,
+ * the thread only waits for its WorkerData and does not keep the process alive.
+ */
+export class KernelThread {
+  private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
+  /** Resolves when the thread has exited, whenever that happens (listened for from its start). */
+  private readonly exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+  private current: "waiting" | "taken" | "released" = "waiting";
+  /** An error or exit of the thread before a backend took it (startWorker reports it). */
+  private early: Error | null = null;
+
+  private readonly onError = (error: Error): void => {
+    this.early ??= error;
+  };
+  private readonly onExit = (code: number): void => {
+    this.early ??= new Error(`wasm worker exited with status ${code} before starting`);
+  };
+
+  constructor() {
+    this.worker.unref();
+    this.worker.on("error", this.onError).on("exit", this.onExit);
+  }
+
+  /** Waiting for a backend, taken by one, or released (stopped) without being taken. */
+  get state(): "waiting" | "taken" | "released" {
+    return this.current;
+  }
+
+  /** The thread, for the backend that takes it (once); null once taken or released. */
+  take(): { worker: Worker; early: Error | null; exited: Promise<void> } | null {
+    if (this.current !== "waiting") return null;
+    this.current = "taken";
+    this.worker.off("error", this.onError).off("exit", this.onExit);
+    return { worker: this.worker, early: this.early, exited: this.exited };
+  }
+
+  /** Stops the thread if no backend took it (a command that ran on one thread, or failed first). */
+  async release(): Promise<void> {
+    if (this.current !== "waiting") return;
+    this.current = "released";
+    this.worker.off("error", this.onError).off("exit", this.onExit);
+    await this.worker.terminate();
+  }
 }
 
 /**
  * Starts the worker thread on the kernel `module` (compiled once, shared: posting a
- * WebAssembly.Module hands over the compiled code) and `memory`. Returns at once, so the caller
- * can go on (copy the data into the memory) while the thread starts; commands posted before it
- * is ready wait in the control words.
+ * WebAssembly.Module hands over the compiled code) and `memory`, in `thread` if one was started
+ * ahead (KernelThread; a new one otherwise). Returns at once, so the caller can go on (copy the
+ * data into the memory) while the thread starts; commands posted before it is ready wait in the
+ * control words.
  */
-export function startWorker(module: CompiledModule, memory: SharedMemory, spin: number): StartedWorker {
+export function startWorker(
+  module: CompiledModule,
+  memory: SharedMemory,
+  spin: number,
+  thread?: KernelThread,
+): StartedWorker {
   const data: WorkerData = {
     module,
     memory,
@@ -126,19 +201,18 @@ export function startWorker(module: CompiledModule, memory: SharedMemory, spin: 
     evaluateArgs: EvaluateArgs,
     half: HALF,
   };
-  // `__name` covers transpilers that wrap nested functions with a naming helper.
-  const source = `"use strict";
-const __name = (f) => f;
-const { workerData, parentPort } = require("node:worker_threads");
-(${workerLoop.toString()})(workerData, (m) => parentPort.postMessage(m));
-`;
-  const worker = new Worker(source, { eval: true, workerData: data });
+  const taken = (thread ?? new KernelThread()).take();
+  if (taken === null) throw new Error("this KernelThread was already taken by a backend or released");
+  const { worker, early, exited } = taken;
+  let abandon = (): void => {};
   const ready = new Promise<void>((resolve, reject) => {
     const onMessage = (message: unknown) =>
       settle(message === "ready" ? null : new Error(`wasm worker: ${String(message)}`));
     const onExit = (code: number) => settle(new Error(`wasm worker exited with status ${code} before starting`));
+    const detach = () => worker.off("message", onMessage).off("error", settle).off("exit", onExit);
+    abandon = detach;
     const settle = (error: Error | null) => {
-      worker.off("message", onMessage).off("error", settle).off("exit", onExit);
+      detach();
       if (error === null) {
         worker.unref(); // an idle worker does not keep the process alive
         resolve();
@@ -146,7 +220,13 @@ const { workerData, parentPort } = require("node:worker_threads");
         reject(error);
       }
     };
+    if (early !== null) {
+      reject(early);
+      return;
+    }
     worker.on("message", onMessage).on("error", settle).on("exit", onExit);
+    worker.ref(); // until it is ready: its start is awaited at the first epoch
+    worker.postMessage(data);
   });
-  return { worker, ready };
+  return { worker, ready, abandon: () => abandon(), exited };
 }
