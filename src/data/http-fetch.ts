@@ -6,7 +6,6 @@
 // never retried: they are not the server's fault.
 import { writeSync } from "node:fs";
 import { open, readFile, rm, stat } from "node:fs/promises";
-import { finished } from "node:stream/promises";
 import type { Dispatcher } from "undici";
 import { FileError } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -240,7 +239,7 @@ async function receiveBody(
     options.onEvent?.({ type: "progress", url, received, total });
   });
   // Attached before any await, so an early failure is never an unhandled 'error' event.
-  const done = finished(body);
+  const done = process.getBuiltinModule("node:stream/promises").finished(body);
   done.catch(() => {});
   options.onEvent?.({ type: "start", url, offset: start, total });
   let handle: Awaited<ReturnType<typeof open>> | undefined;

@@ -1,9 +1,8 @@
 // A lock file per dataset file, so that two `softmax download` processes on one directory take
 // turns instead of writing the same `.part` at once: the second waits, then finds the file the
 // first one verified. Not a general-purpose lock: same host only, advisory, no fairness.
-import { randomBytes } from "node:crypto";
 import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { isAlive, releaseOnExit, removeOnExit } from "../fs/temporary.js";
+import { isAlive, randomHex, releaseOnExit, removeOnExit } from "../fs/temporary.js";
 
 export interface LockOptions {
   /** How often a waiter looks again (ms). */
@@ -57,7 +56,7 @@ export async function withLock<T>(path: string, task: () => Promise<T>, options:
 
 /** Creates the lock with our pid in it, atomically: the pid is written first, then hard-linked into place. */
 async function tryCreate(path: string): Promise<boolean> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.new`;
+  const temporary = `${path}.${process.pid}.${randomHex()}.new`;
   await writeFile(temporary, `${process.pid}\n`);
   try {
     await link(temporary, path);
@@ -87,7 +86,7 @@ async function readHolder(path: string): Promise<{ pid: number; mtimeMs: number 
  * linked back.
  */
 async function takeOver(path: string, stalePid: number): Promise<void> {
-  const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+  const aside = `${path}.${process.pid}.${randomHex()}.stale`;
   try {
     await rename(path, aside);
   } catch (error) {

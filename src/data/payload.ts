@@ -3,17 +3,20 @@
 // decompressed payload, because mirrors re-compress (docs/data.md); where only the `.gz` digest is
 // published (KMNIST), a `.gz` matching it vouches for its payload. A file that is another
 // registered dataset's is named as such. Pure apart from the thread-pool gunzip; no file I/O.
-import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
 import { DataError } from "../errors.js";
 import { type DatasetSpec, type FileSpec, identifyPayload } from "./datasets.js";
 
-const gunzipAsync = promisify(gunzip);
+// node:crypto and node:zlib are loaded on first use (process.getBuiltinModule), not with the CLI:
+// a run that finds its data verified in the cache needs neither, and loading them took ~5–10 ms of
+// its start (docs/performance.md).
+function gunzipAsync(bytes: Uint8Array, options: { maxOutputLength: number }): Promise<Buffer> {
+  return promisify(process.getBuiltinModule("node:zlib").gunzip)(bytes, options);
+}
 
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return process.getBuiltinModule("node:crypto").createHash("sha256").update(bytes).digest("hex");
 }
 
 export function isGzip(bytes: Uint8Array): boolean {

@@ -3,7 +3,6 @@
 // process exits by any path that runs 'exit' handlers (a normal end, process.exit from a signal
 // handler). Temporary files of processes that died without that chance (SIGKILL, a crash) are
 // swept by name: `.NAME.PID.RANDOM.tmp` whose PID is no longer alive.
-import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -13,7 +12,7 @@ let hooked = false;
 
 /** A temporary path next to `path`, unique to this process and call: `.NAME.PID.RANDOM.tmp`. */
 export function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex()}.tmp`);
 }
 
 /** Marks `path` as ours to remove if the process exits before `releaseOnExit(path)`. */
@@ -77,4 +76,9 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** 8 random hex digits, for names no other process or call picks (node:crypto loaded on first use). */
+export function randomHex(): string {
+  return process.getBuiltinModule("node:crypto").randomBytes(4).toString("hex");
 }

@@ -4,7 +4,6 @@
 // 2 MB file whose IDAT inflates to gigabytes, which pngjs's sync parser inflates without a limit
 // when the image is interlaced) stops at the limit. Once this passes, pngjs's own inflate of the same
 // stream is bounded too. Pure: bytes in, an ImageError out; decoding samples is png-luma.ts's business.
-import { crc32, inflateSync } from "node:zlib";
 import { ImageError } from "../errors.js";
 
 /** What the image data's size depends on (the IHDR fields). */
@@ -56,6 +55,8 @@ export function checkImageData(bytes: Uint8Array, shape: ImageDataShape, name: s
       hint: "the file is damaged or was cut short; save or copy it again",
       cause,
     });
+  // node:zlib on first use: only commands that read the user's own pictures need it.
+  const { crc32, inflateSync } = process.getBuiltinModule("node:zlib");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const idat: Uint8Array[] = [];
   let idatBytes = 0;

@@ -116,7 +116,14 @@ export const REPLACEMENT_CHARACTER = "?";
 /** A glyph as INK_HEIGHT rows of INK_WIDTH bits; bit (INK_WIDTH-1-x) of row y is the pixel at (x, y). */
 export type Glyph = Uint8Array;
 
-const GLYPHS: ReadonlyMap<string, Glyph> = buildGlyphs();
+// Built on first use rather than when the module loads: commands that draw nothing (`softmax
+// train` without --plot) load this module with the CLI's bundle too.
+let glyphs: ReadonlyMap<string, Glyph> | null = null;
+
+function glyphTable(): ReadonlyMap<string, Glyph> {
+  glyphs ??= buildGlyphs();
+  return glyphs;
+}
 
 function buildGlyphs(): Map<string, Glyph> {
   const glyphs = new Map<string, Glyph>();
@@ -134,7 +141,8 @@ function buildGlyphs(): Map<string, Glyph> {
 
 /** The glyph for one character; anything outside printable ASCII maps to REPLACEMENT_CHARACTER. */
 export function glyphFor(character: string): Glyph {
-  return GLYPHS.get(character) ?? GLYPHS.get(REPLACEMENT_CHARACTER)!;
+  const table = glyphTable();
+  return table.get(character) ?? table.get(REPLACEMENT_CHARACTER)!;
 }
 
 /** Whether (x, y) of a glyph is ink. */
@@ -144,7 +152,7 @@ export function glyphPixel(glyph: Glyph, x: number, y: number): boolean {
 
 /** The characters that have their own glyph (printable ASCII). */
 export function fontCharacters(): string[] {
-  return [...GLYPHS.keys()];
+  return [...glyphTable().keys()];
 }
 
 /** Width in pixels of `text` on one line at `scale` (the trailing gap is not counted). */
