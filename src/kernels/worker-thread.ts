@@ -210,7 +210,10 @@ export function startWorker(
       settle(message === "ready" ? null : new Error(`wasm worker: ${String(message)}`));
     const onExit = (code: number) => settle(new Error(`wasm worker exited with status ${code} before starting`));
     const detach = () => worker.off("message", onMessage).off("error", settle).off("exit", onExit);
-    abandon = detach;
+    abandon = () => {
+      detach();
+      worker.on("error", () => {}); // what a thread being closed throws is of no use, and not fatal
+    };
     const settle = (error: Error | null) => {
       detach();
       if (error === null) {
