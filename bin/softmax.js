@@ -11,7 +11,7 @@ module.enableCompileCache?.();
 // The commands that may train or evaluate on two threads start the wasm backend's worker thread
 // first: Node takes ~90 ms here to start a thread, which then overlaps the loading of the CLI's
 // modules, and the thread is ready to touch the pages of the data files as they are read in
-// (docs/performance.md, "Cold start"). The backend adopts it; main releases it otherwise (e.g.
+// (docs/performance.md, "Where the time of a run goes"). The backend adopts it; main releases it otherwise (e.g.
 // --threads 1). Imported from its own small module, not the bundle, which is what loads meanwhile.
 const args = process.argv.slice(2);
 const kernelThread =

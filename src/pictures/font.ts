@@ -118,11 +118,11 @@ export type Glyph = Uint8Array;
 
 // Built on first use rather than when the module loads: commands that draw nothing (`softmax
 // train` without --plot) load this module with the CLI's bundle too.
-let glyphs: ReadonlyMap<string, Glyph> | null = null;
+let built: ReadonlyMap<string, Glyph> | null = null;
 
 function glyphTable(): ReadonlyMap<string, Glyph> {
-  glyphs ??= buildGlyphs();
-  return glyphs;
+  built ??= buildGlyphs();
+  return built;
 }
 
 function buildGlyphs(): Map<string, Glyph> {
