@@ -176,6 +176,17 @@ const rows = contenders.map((c) => {
   };
 });
 const ratio = (a, b) => (a === null || b === null ? null : a / b);
+// The same ratios within each round (its contenders ran one after the other): the spread says how
+// far the medians can be trusted on a machine whose load changes from minute to minute.
+const byRound = (a, pickA, b, pickB) =>
+  samples.has(a) && samples.has(b)
+    ? samples.get(a).map((s, round) => pickA(s) / pickB(samples.get(b)[round]))
+    : null;
+const goalsByRound = {
+  ours_over_native: byRound(OURS, (s) => s.steady, NATIVE, (s) => s.steady),
+  numpy_over_ours: byRound(NUMPY, (s) => s.steady, OURS, (s) => s.steady),
+  cli_wall_over_numpy_wall: byRound(CLI, (s) => s.wall, NUMPY, (s) => s.wall),
+};
 const goals = {
   // per epoch, 2 threads each: ours / native C (goal ≤ 2.0)
   ours_over_native: ratio(
@@ -200,16 +211,19 @@ const result = {
   rounds: ROUNDS,
   contenders: rows,
   goals,
+  goals_by_round: goalsByRound,
   notes,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 const f = (x, digits) => (x === null ? "n/a" : x.toFixed(digits));
+const rounds = (list) => (list === null ? "" : `; by round ${list.map((x) => x.toFixed(2)).join(" ")}`);
 process.stderr.write(
   `${table(
     ["contender", "s/epoch (median)", "samples/s", "load (s)", "wall (s)", "test acc", "epoch / ours"],
     rows.map((r) => [
       r.name,
-      r.epoch_seconds_median.toFixed(4),
+      // the CLI's NDJSON gives epoch seconds to 0.01
+      r.epoch_seconds_median.toFixed(r.name === CLI ? 2 : 4),
       r.samples_per_second,
       f(r.load_seconds_median, 3),
       r.wall_seconds_median.toFixed(2),
@@ -217,9 +231,9 @@ process.stderr.write(
       r.peer_over_ours.toFixed(2),
     ]),
   )}\n` +
-    `ours per epoch = ${f(goals.ours_over_native, 2)}× the native reference (goal <= 2.0); ` +
-    `NumPy per epoch = ${f(goals.numpy_over_ours, 2)}× ours (goal >= 2.5); ` +
-    `whole softmax train = ${f(goals.cli_wall_over_numpy_wall, 2)}× the whole NumPy script (goal <= 0.5)\n` +
+    `ours per epoch = ${f(goals.ours_over_native, 2)}× the native reference (goal <= 2.0${rounds(goalsByRound.ours_over_native)})\n` +
+    `NumPy per epoch = ${f(goals.numpy_over_ours, 2)}× ours (goal >= 2.5${rounds(goalsByRound.numpy_over_ours)})\n` +
+    `whole softmax train = ${f(goals.cli_wall_over_numpy_wall, 2)}× the whole NumPy script (goal <= 0.5${rounds(goalsByRound.cli_wall_over_numpy_wall)})\n` +
     `${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, BLAS ${result.machine.blas}` +
     `${native ? `, native ${result.native.isa} (gcc ${NATIVE_FLAGS.join(" ")})` : ""}; ${ROUNDS} rounds, epochs 2-10\n` +
     notes.map((n) => `note: ${n}\n`).join(""),
