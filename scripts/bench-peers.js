@@ -178,14 +178,13 @@ const rows = contenders.map((c) => {
 const ratio = (a, b) => (a === null || b === null ? null : a / b);
 // The same ratios within each round (its contenders ran one after the other): the spread says how
 // far the medians can be trusted on a machine whose load changes from minute to minute.
-const byRound = (a, pickA, b, pickB) =>
-  samples.has(a) && samples.has(b)
-    ? samples.get(a).map((s, round) => pickA(s) / pickB(samples.get(b)[round]))
-    : null;
+const byRound = (a, b, pick) =>
+  samples.has(a) && samples.has(b) ? samples.get(a).map((s, round) => pick(s) / pick(samples.get(b)[round])) : null;
+const steady = (s) => s.steady;
 const goalsByRound = {
-  ours_over_native: byRound(OURS, (s) => s.steady, NATIVE, (s) => s.steady),
-  numpy_over_ours: byRound(NUMPY, (s) => s.steady, OURS, (s) => s.steady),
-  cli_wall_over_numpy_wall: byRound(CLI, (s) => s.wall, NUMPY, (s) => s.wall),
+  ours_over_native: byRound(OURS, NATIVE, steady),
+  numpy_over_ours: byRound(NUMPY, OURS, steady),
+  cli_wall_over_numpy_wall: byRound(CLI, NUMPY, (s) => s.wall),
 };
 const goals = {
   // per epoch, 2 threads each: ours / native C (goal ≤ 2.0)
