@@ -57,7 +57,7 @@ export async function withLock<T>(path: string, task: () => Promise<T>, options:
 /** Creates the lock with our pid in it, atomically: the pid is written first, then hard-linked into place. */
 async function tryCreate(path: string): Promise<boolean> {
   const temporary = `${path}.${process.pid}.${randomHex()}.new`;
-  await writeFile(temporary, `${process.pid}\n`);
+  await writeFile(temporary, `${process.pid}\n`, { flag: "wx" }); // exclusively: never through a file already there
   try {
     await link(temporary, path);
     return true;

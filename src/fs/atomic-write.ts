@@ -5,7 +5,7 @@
 // replaced and the link stays (`--out /dev/stdout` must not turn the link into a file); and a
 // character device, FIFO or socket is written in place (`--out /dev/full` as root must not replace
 // the device node with a regular file).
-import { lstat, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { FileError } from "../errors.js";
 import { releaseOnExit, removeOnExit, temporaryPathFor } from "./temporary.js";
@@ -25,10 +25,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await writeInPlace(target, data);
     return;
   }
-  const temporary = temporaryPathFor(target);
-  removeOnExit(temporary);
+  const { temporary, handle } = await createTemporary(target);
   try {
-    const handle = await open(temporary, "w", 0o644);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -41,6 +39,27 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw error;
   } finally {
     releaseOnExit(temporary);
+  }
+}
+
+/** Names tried for a temporary file before giving up (each taken name is somebody else's file). */
+const TEMPORARY_TRIES = 8;
+
+/**
+ * A new temporary file next to `target`, created exclusively ("wx": O_CREAT | O_EXCL), so that it
+ * is never a file or a symlink that was already there, whoever put it there: a name that is
+ * taken is left alone and another one tried. Registered for removal at exit.
+ */
+async function createTemporary(target: string): Promise<{ temporary: string; handle: FileHandle }> {
+  for (let attempt = 1; ; attempt++) {
+    const temporary = temporaryPathFor(target);
+    removeOnExit(temporary);
+    try {
+      return { temporary, handle: await open(temporary, "wx", 0o644) };
+    } catch (error) {
+      releaseOnExit(temporary); // not ours: never removed
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === TEMPORARY_TRIES) throw error;
+    }
   }
 }
 

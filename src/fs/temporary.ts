@@ -78,7 +78,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** 8 random hex digits, for names no other process or call picks (node:crypto loaded on first use). */
+/**
+ * 8 random hex digits, for names no other process or call picks. Math.random rather than
+ * node:crypto, whose loading took ~8 ms of every `softmax train` (it saves a model): the names
+ * need not be secret, since the files are created exclusively (writeFileAtomic's "wx", the lock's
+ * link) and a name that is taken is never written through.
+ */
 export function randomHex(): string {
-  return process.getBuiltinModule("node:crypto").randomBytes(4).toString("hex");
+  return Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, "0");
 }

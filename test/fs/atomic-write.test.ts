@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { writeFileAtomic } from "../../src/fs/atomic-write.js";
 
 let dir: string;
@@ -13,6 +13,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "softmax-atomic-"));
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -23,6 +24,37 @@ describe("writeFileAtomic", () => {
     await writeFileAtomic(path, "new");
     expect(await readFile(path, "utf8")).toBe("new");
     expect(await readdir(dir)).toEqual(["model.safetensors"]);
+  });
+
+  it("never writes through a file or symlink already at its temporary name: it takes another name", async () => {
+    // The temporary names come from Math.random: the first two draws give names that are taken
+    // (a stranger's file, and a symlink to a file outside), the third a free one.
+    const path = join(dir, "model.safetensors");
+    const outside = join(dir, "outside.txt");
+    await writeFile(outside, "not yours");
+    const draws = [0.25, 0.5, 0.75];
+    const random = vi.spyOn(Math, "random").mockImplementation(() => draws.shift() ?? 0.875);
+    const taken = (fraction: number) =>
+      join(dir, `.model.safetensors.${process.pid}.${(fraction * 2 ** 32).toString(16).padStart(8, "0")}.tmp`);
+    await writeFile(taken(0.25), "a stranger's file");
+    await symlink(outside, taken(0.5));
+    await writeFileAtomic(path, "new");
+    expect(random).toHaveBeenCalledTimes(3);
+    expect(await readFile(path, "utf8")).toBe("new");
+    expect(await readFile(taken(0.25), "utf8")).toBe("a stranger's file");
+    expect((await lstat(taken(0.5))).isSymbolicLink()).toBe(true);
+    expect(await readFile(outside, "utf8")).toBe("not yours");
+    expect((await readdir(dir)).length).toBe(4); // the model, outside.txt and the two taken names
+  });
+
+  it("gives up after 8 taken names, leaving them all alone", async () => {
+    const path = join(dir, "model.safetensors");
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
+    const name = `.model.safetensors.${process.pid}.80000000.tmp`;
+    await writeFile(join(dir, name), "a stranger's file");
+    await expect(writeFileAtomic(path, "new")).rejects.toMatchObject({ code: "EEXIST" });
+    expect(await readdir(dir)).toEqual([name]);
+    expect(await readFile(join(dir, name), "utf8")).toBe("a stranger's file");
   });
 
   it("follows a symlink: the file it points to is replaced, the link stays a link", async () => {
