@@ -12,9 +12,7 @@ import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import { linearBackward, linearForward, lossAndGradient } from "../../src/model/softmax-regression.js";
 import type { Backend, StepOptions, StepReport } from "../../src/types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
-import { copyParams, expectClose, learnableImages, randomParams } from "./fixtures.js";
-
-const crossEntropy: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
+import { CROSS_ENTROPY, copyParams, expectClose, learnableImages, randomParams, strideOrder } from "./fixtures.js";
 
 const backends: [string, () => Promise<Backend>][] = [
   ["reference", async () => new ReferenceBackend()],
@@ -34,7 +32,7 @@ afterAll(async () => {
 
 const train = learnableImages(700, 21); // 11 batches of 64, the last one of 60
 const test = learnableImages(300, 22);
-const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 263) % train.count);
+const order = strideOrder(train.count, 263);
 
 describe.each(backends)("Backend contract: %s", (_name, make) => {
   it("trains one epoch in minibatches, reports every step, and learns the synthetic classes", async () => {
@@ -42,7 +40,7 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
     const params = randomParams(1, 0.01);
     const steps: StepReport[] = [];
     const before = await backend.countCorrect(params, test);
-    const sums = await backend.trainEpoch(params, train, order, 64, crossEntropy, { onStep: (s) => steps.push(s) });
+    const sums = await backend.trainEpoch(params, train, order, 64, CROSS_ENTROPY, { onStep: (s) => steps.push(s) });
     expect(sums.count).toBe(700);
     expect(sums.stopped).toBe(false);
     expect(steps.map((s) => s.batchSize)).toEqual([...Array(10).fill(64), 60]);
@@ -60,8 +58,8 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
     const backend = await open(make);
     const params = randomParams(1, 0.01);
     const sums = createParameterSums();
-    await backend.trainEpoch(params, train, order, 64, crossEntropy, {}, sums);
-    await backend.trainEpoch(params, train, order.subarray(0, 150), 64, crossEntropy, {}, sums); // 3 more steps
+    await backend.trainEpoch(params, train, order, 64, CROSS_ENTROPY, {}, sums);
+    await backend.trainEpoch(params, train, order.subarray(0, 150), 64, CROSS_ENTROPY, {}, sums); // 3 more steps
     expect(sums.count).toBe(14);
     // The same steps one per call, summing the parameters after each call in float64.
     const stepwise = randomParams(1, 0.01);
@@ -73,7 +71,7 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
       [64, 128],
       [128, 150],
     ]) {
-      await backend.trainEpoch(stepwise, train, order.subarray(from!, to!), 64, crossEntropy);
+      await backend.trainEpoch(stepwise, train, order.subarray(from!, to!), 64, CROSS_ENTROPY);
       for (let j = 0; j < weight.length; j++) weight[j] = weight[j]! + stepwise.weight[j]!;
       for (let j = 0; j < bias.length; j++) bias[j] = bias[j]! + stepwise.bias[j]!;
     }
@@ -101,14 +99,14 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
     const backend = await open(make);
     const params = randomParams(1, 0.01);
     let seen = 0;
-    const sums = await backend.trainEpoch(params, train, order, 64, crossEntropy, {
+    const sums = await backend.trainEpoch(params, train, order, 64, CROSS_ENTROPY, {
       onStep: () => seen++,
       shouldStop: () => seen >= 3,
     });
     expect(sums).toMatchObject({ count: 192, stopped: true });
     // The parameters hold exactly those 3 steps: training the first 192 examples gives the same.
     const again = randomParams(1, 0.01);
-    await backend.trainEpoch(again, train, order.subarray(0, 192), 64, crossEntropy);
+    await backend.trainEpoch(again, train, order.subarray(0, 192), 64, CROSS_ENTROPY);
     expect(params.weight).toEqual(again.weight);
     expect(params.bias).toEqual(again.bias);
   });
@@ -116,7 +114,7 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
   it("throws DivergenceError on a non-finite loss, before applying that update", async () => {
     const backend = await open(make);
     const params = randomParams(1, 0.01);
-    const huge: StepOptions = { ...crossEntropy, lr: 1e38 };
+    const huge: StepOptions = { ...CROSS_ENTROPY, lr: 1e38 };
     await expect(backend.trainEpoch(params, train, order, 64, huge)).rejects.toBeInstanceOf(DivergenceError);
     expect(params.weight.every(Number.isFinite)).toBe(true);
   });
@@ -127,26 +125,26 @@ describe.each(backends)("Backend contract: %s", (_name, make) => {
     expect(await backend.countCorrect(params, { images: new Uint8Array(0), labels: new Uint8Array(0), count: 0 })).toBe(
       0,
     );
-    const sums = await backend.trainEpoch(params, train, new Uint32Array(0), 64, crossEntropy);
+    const sums = await backend.trainEpoch(params, train, new Uint32Array(0), 64, CROSS_ENTROPY);
     expect(sums).toMatchObject({ count: 0, lossSum: 0, correct: 0 });
   });
 });
 
 describe("wasm against the reference over several SGD steps", () => {
   it.each([
-    ["plain", crossEntropy, 64],
-    ["weight decay and label smoothing", { ...crossEntropy, weightDecay: 1e-3, labelSmoothing: 0.1 }, 64],
-    ["odd batch size", { ...crossEntropy, lr: 0.3 }, 37],
-    ["mse", { ...crossEntropy, loss: "mse", lr: 0.5 }, 64],
+    ["plain", CROSS_ENTROPY, 64],
+    ["weight decay and label smoothing", { ...CROSS_ENTROPY, weightDecay: 1e-3, labelSmoothing: 0.1 }, 64],
+    ["odd batch size", { ...CROSS_ENTROPY, lr: 0.3 }, 37],
+    ["mse", { ...CROSS_ENTROPY, loss: "mse", lr: 0.5 }, 64],
     [
       "mse, weight decay and label smoothing",
-      { ...crossEntropy, loss: "mse", weightDecay: 1e-3, labelSmoothing: 0.1 },
+      { ...CROSS_ENTROPY, loss: "mse", weightDecay: 1e-3, labelSmoothing: 0.1 },
       37,
     ],
-    ["hinge", { ...crossEntropy, loss: "hinge", lr: 0.01 }, 64],
+    ["hinge", { ...CROSS_ENTROPY, loss: "hinge", lr: 0.01 }, 64],
     [
       "hinge, weight decay (label smoothing ignored)",
-      { ...crossEntropy, loss: "hinge", weightDecay: 1e-3, labelSmoothing: 0.1 },
+      { ...CROSS_ENTROPY, loss: "hinge", weightDecay: 1e-3, labelSmoothing: 0.1 },
       37,
     ],
   ] as const)("%s: per-step loss within 1e-5 relative, same correct counts, params within 1e-5, Σ grad norm within 1e-5 relative", async (_n, options: StepOptions, batch) => {
@@ -191,7 +189,7 @@ describe("wasm against the reference over several SGD steps", () => {
     "mse",
     "hinge",
   ] as const)("%s: gradNormSum of a one-step epoch is ‖dW‖_F computed directly from the reference functions", async (loss) => {
-    const options: StepOptions = { ...crossEntropy, loss, weightDecay: 0.01, labelSmoothing: 0.1 };
+    const options: StepOptions = { ...CROSS_ENTROPY, loss, weightDecay: 0.01, labelSmoothing: 0.1 };
     const params = randomParams(4, 0.05);
     const B = 50;
     const X = new Float32Array(B * NUM_INPUTS);
@@ -223,7 +221,7 @@ describe("wasm on 1 thread and on 2 threads", () => {
   ] as const)("%s: gives bit-identical losses, counts, grad norms and parameters", async (loss) => {
     const one = await open(() => createBackend("wasm", { threads: 1 }));
     const two = await open(() => createBackend("wasm", { threads: 2 }));
-    const options: StepOptions = { ...crossEntropy, loss, weightDecay: 1e-4, labelSmoothing: 0.05 };
+    const options: StepOptions = { ...CROSS_ENTROPY, loss, weightDecay: 1e-4, labelSmoothing: 0.05 };
     const p = randomParams(8, 0.01);
     const q = copyParams(p);
     const a: number[] = [];
@@ -249,14 +247,14 @@ describe("wasm on 1 thread and on 2 threads", () => {
     const two = await open(() => WasmBackend.create({ threads: 2 }));
     const one = await open(() => WasmBackend.create({ threads: 1 }));
     const big = learnableImages(1200, 30);
-    const bigOrder = Uint32Array.from({ length: big.count }, (_, i) => (i * 7) % big.count);
+    const bigOrder = strideOrder(big.count, 7);
     for (const backend of [two, one]) {
-      await backend.trainEpoch(randomParams(1, 0.01), train, order, 64, crossEntropy);
+      await backend.trainEpoch(randomParams(1, 0.01), train, order, 64, CROSS_ENTROPY);
     }
     const p = randomParams(2, 0.01);
     const q = copyParams(p);
-    await one.trainEpoch(p, big, bigOrder, 600, crossEntropy);
-    await two.trainEpoch(q, big, bigOrder, 600, crossEntropy);
+    await one.trainEpoch(p, big, bigOrder, 600, CROSS_ENTROPY);
+    await two.trainEpoch(q, big, bigOrder, 600, CROSS_ENTROPY);
     expect(q.weight).toEqual(p.weight);
     expect(await two.countCorrect(q, big)).toBe(await one.countCorrect(p, big));
   });
@@ -269,8 +267,8 @@ describe("wasm on 1 thread and on 2 threads", () => {
     const reference = await open(async () => new ReferenceBackend());
     const p = randomParams(3, 0.01);
     const q = copyParams(p);
-    const a = await fresh.trainEpoch(p, train, order, 64, crossEntropy);
-    const b = await reference.trainEpoch(q, train, order, 64, crossEntropy);
+    const a = await fresh.trainEpoch(p, train, order, 64, CROSS_ENTROPY);
+    const b = await reference.trainEpoch(q, train, order, 64, CROSS_ENTROPY);
     expectClose("epoch loss", [a.lossSum], [b.lossSum], { rel: 1e-5 });
   });
 

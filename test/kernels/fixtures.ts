@@ -1,9 +1,10 @@
 // Seeded inputs for the kernel tests: a small image set in Fashion-MNIST's shape whose classes
 // are learnable (each class is a bright stripe pattern plus noise), parameters of a chosen scale,
-// and a comparison that reports the largest difference and the first values on failure.
+// plain SGD settings, a fixed scrambled order, and a comparison that reports the largest
+// difference and the first values on failure.
 import { expect } from "vitest";
 import { Rng } from "../../src/model/rng.js";
-import type { ImageSet, Params } from "../../src/types.js";
+import type { ImageSet, Params, StepOptions } from "../../src/types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
 
 /** `count` images: class c lights rows 2c..2c+5 of the 28×28 grid, on uniform noise, so a linear model can learn it. */
@@ -29,6 +30,14 @@ export function randomParams(seed: number, scale: number): Params {
   const weight = Float32Array.from({ length: NUM_CLASSES * NUM_INPUTS }, () => scale * rng.normal());
   const bias = Float32Array.from({ length: NUM_CLASSES }, () => scale * rng.normal());
   return { weight, bias };
+}
+
+/** Plain SGD with cross-entropy: lr 0.1, no weight decay, no label smoothing. */
+export const CROSS_ENTROPY: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
+
+/** 0 … count−1 visited as (i · stride) mod count: a permutation when stride and count are coprime. */
+export function strideOrder(count: number, stride: number): Uint32Array {
+  return Uint32Array.from({ length: count }, (_, i) => (i * stride) % count);
 }
 
 export function copyParams(params: Params): Params {

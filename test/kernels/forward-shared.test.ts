@@ -8,10 +8,8 @@ import { Control, HALF, PART_ROW_BYTES, UNIT_ROWS, X_ROW_BYTES } from "../../src
 import { compileKernel, instantiateKernel } from "../../src/kernels/kernel.js";
 import { KernelMemory } from "../../src/kernels/kernel-memory.js";
 import { Rng } from "../../src/model/rng.js";
-import type { StepOptions } from "../../src/types.js";
-import { learnableImages, randomParams } from "./fixtures.js";
+import { CROSS_ENTROPY, learnableImages, randomParams } from "./fixtures.js";
 
-const OPTIONS: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
 /** 100 rows: 6 units of UNIT_ROWS (16) and one of 4 in each half. */
 const B = 100;
 const UNITS = Math.ceil(B / UNIT_ROWS);
@@ -32,7 +30,7 @@ function setUp() {
   const part = [L.part, L.part + L.partStride] as const;
   const common = { images: resident.images, labels: resident.labels, order: L.order, n: set.count, batch: B };
   for (const t of [0, 1] as const) {
-    memory.writeArgs(L.args[t], OPTIONS, {
+    memory.writeArgs(L.args[t], CROSS_ENTROPY, {
       ...common,
       x: L.x[t],
       w: L.w[t],

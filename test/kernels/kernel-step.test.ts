@@ -32,7 +32,7 @@ import {
 } from "../../src/model/softmax-regression.js";
 import type { ImageSet, KernelName, LossName, Params } from "../../src/types.js";
 import { NUM_CLASSES, NUM_INPUTS } from "../../src/types.js";
-import { expectClose, learnableImages, randomParams } from "./fixtures.js";
+import { expectClose, learnableImages, randomParams, strideOrder } from "./fixtures.js";
 
 const C = NUM_CLASSES;
 const D = NUM_INPUTS;
@@ -122,7 +122,7 @@ describe.each(
 )("one step of the %s wasm kernel against the reference: %s, batch %i", (kernel, lossName, B) => {
   const set = learnableImages(200, 11);
   const params = randomParams(5, 0.05); // logits of a few units: softmax far from uniform
-  const order = Uint32Array.from({ length: set.count }, (_, i) => (i * 37) % set.count);
+  const order = strideOrder(set.count, 37);
   const start = 13;
   const eps = 0.1;
 

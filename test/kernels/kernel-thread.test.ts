@@ -11,14 +11,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createBackend } from "../../src/backend.js";
 import { main } from "../../src/cli/main.js";
 import { KernelThread } from "../../src/kernels/worker-thread.js";
-import type { StepOptions } from "../../src/types.js";
 import { assertBuilt, realDataRequired } from "../helpers/pictures-cli.js";
-import { copyParams, learnableImages, randomParams } from "./fixtures.js";
+import { CROSS_ENTROPY, copyParams, learnableImages, randomParams, strideOrder } from "./fixtures.js";
 
-const crossEntropy: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
 const train = learnableImages(700, 21);
 const test = learnableImages(300, 22);
-const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 263) % train.count);
+const order = strideOrder(train.count, 263);
 
 describe("KernelThread", () => {
   it("is adopted by the wasm backend on 2 threads, which then trains as with a thread of its own", async () => {
@@ -32,8 +30,8 @@ describe("KernelThread", () => {
       const b = copyParams(a);
       const initial = copyParams(a);
       const epoch = async () => {
-        await adopted.trainEpoch(a, train, order, 64, crossEntropy);
-        await own.trainEpoch(b, train, order, 64, crossEntropy);
+        await adopted.trainEpoch(a, train, order, 64, CROSS_ENTROPY);
+        await own.trainEpoch(b, train, order, 64, CROSS_ENTROPY);
       };
       await epoch();
       await epoch();

@@ -11,8 +11,8 @@ import { WasmBackend } from "../../src/kernels/wasm-backend.js";
 import { ReferenceBackend } from "../../src/model/reference-backend.js";
 import { initParams } from "../../src/model/softmax-regression.js";
 import { epochOrder } from "../../src/train/loop.js";
-import type { ImageSet, StepOptions } from "../../src/types.js";
-import { copyParams, expectClose } from "./fixtures.js";
+import type { ImageSet } from "../../src/types.js";
+import { CROSS_ENTROPY, copyParams, expectClose } from "./fixtures.js";
 
 const DIR = "/usr/share/datasets/fashion-mnist";
 const present =
@@ -31,7 +31,7 @@ function load(images: string, labels: string): ImageSet {
 describe.skipIf(!present && process.env.CI !== "true")("wasm backend on the real Fashion-MNIST", () => {
   const train = load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
   const test = load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
-  const options: StepOptions = { lr: 0.1, weightDecay: 0, labelSmoothing: 0, loss: "cross-entropy" };
+  const options = CROSS_ENTROPY;
   const order = epochOrder(0, 0, train.count).subarray(0, 30 * 256);
   const backends: WasmBackend[] = [];
   afterAll(async () => {
