@@ -912,7 +912,7 @@
   ;; final barrier.
   (func (export "worker_epoch") (param $a i32)
     (local $s i32) (local $steps i32) (local $base i32) (local $final i32)
-    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32)
+    (local $start i32) (local $count i32) (local $part0 i32) (local $part1 i32) (local $n i32)
     (local.set $steps (i32.div_u (i32.sub (i32.add (i32.load offset=${ARGS_N} (local.get $a)) (i32.load offset=${ARGS_BATCH} (local.get $a))) (i32.const 1))
                                  (i32.load offset=${ARGS_BATCH} (local.get $a))))
     (local.set $base (i32.load offset=${ARGS_BASE} (local.get $a)))
@@ -927,11 +927,13 @@
         (local.set $part0 (i32.add (i32.load offset=${ARGS_PART} (local.get $a))
                                    (i32.mul (i32.and (local.get $s) (i32.const 1)) (i32.shl (i32.load offset=${ARGS_PART_STRIDE} (local.get $a)) (i32.const 1)))))
         (local.set $part1 (i32.add (local.get $part0) (i32.load offset=${ARGS_PART_STRIDE} (local.get $a))))
-        (call $forward_shared (local.get $a) (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1)))
+        ;; this step's barrier number
+        (local.set $n (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+        (call $forward_shared (local.get $a) (i32.const 1) (local.get $n)
                               (local.get $start) (local.get $count) (local.get $part1) (local.get $part0))
-        (call $barrier (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
-        (call $step_done (i32.const 1) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
-        (if (i32.eq (i32.atomic.load (i32.const ${CONTROL_STOP_AT})) (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 1))))
+        (call $barrier (i32.const 1) (local.get $n))
+        (call $step_done (i32.const 1) (local.get $n))
+        (if (i32.eq (i32.atomic.load (i32.const ${CONTROL_STOP_AT})) (local.get $n))
           (then (return))) ;; that barrier was the main thread's last one
         (call $loss_step (local.get $part0) (local.get $part1) (i32.load offset=${ARGS_BIAS} (local.get $a)) (i32.load offset=${ARGS_LABELS} (local.get $a))
                          (i32.load offset=${ARGS_ORDER} (local.get $a)) (local.get $start) (local.get $count) (f32.load offset=${ARGS_EPS} (local.get $a))
@@ -939,7 +941,7 @@
                          (i32.load offset=${ARGS_LOSS} (local.get $a)))
         (if (i32.ne (i32.load offset=${OUT_FINITE} (i32.load offset=${ARGS_OUT} (local.get $a))) (i32.const 1))
           (then
-            (local.set $final (i32.add (local.get $base) (i32.add (local.get $s) (i32.const 2))))
+            (local.set $final (i32.add (local.get $n) (i32.const 1)))
             (br $done)))
         (call $bias_update (i32.load offset=${ARGS_G} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_BIAS} (local.get $a)) (f32.load offset=${ARGS_LR} (local.get $a)))
         (call $backward_update (i32.load offset=${ARGS_X} (local.get $a)) (local.get $count) (i32.load offset=${ARGS_G} (local.get $a)) (i32.load offset=${ARGS_W} (local.get $a))
