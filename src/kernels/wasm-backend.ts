@@ -86,8 +86,6 @@ export class WasmBackend implements Backend {
   /** Last barrier number both threads passed. */
   private barrier = 0;
   private workerFailure: string | null = null;
-  /** Resolves when the worker thread has exited (whenever that happens, even before close). */
-  private readonly workerExited: Promise<void>;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly worker: Worker | null;
@@ -105,7 +103,6 @@ export class WasmBackend implements Backend {
     this.worker = started?.worker ?? null;
     this.workerReady = started?.ready ?? null;
     this.workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
-    this.workerExited = started?.exited ?? Promise.resolve();
   }
 
   /**
@@ -382,17 +379,17 @@ export class WasmBackend implements Backend {
   private async shutDown(): Promise<void> {
     this.closed = true;
     this.memory.clear();
-    if (this.worker !== null) {
-      const worker = this.worker;
+    if (this.started !== null) {
+      const { worker, abandon, exited } = this.started;
       // A worker never waited for may still be starting: its "ready" handler would unref it again
       // (the process then ends with close() pending), so it is detached, and the worker would
       // not see an exit posted now, so it is terminated.
-      if (this.workerReady !== null) this.started?.abandon();
+      if (this.workerReady !== null) abandon();
       worker.ref(); // keep the event loop alive until the exit event arrives
       if (this.workerReady !== null || Atomics.load(this.memory.control(), Control.failed) === 1)
         await worker.terminate();
       else this.post(this.memory.control(), Command.exit);
-      await this.workerExited;
+      await exited; // whenever the thread exited, even before close
     }
     await this.fallback.close();
   }
