@@ -14,6 +14,7 @@ import { rolldown } from "rolldown";
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
 const ENTRY = "softmax-cli";
+const HUGE_PAGES = join(DIST, "kernels/huge-pages.js");
 
 // Chunks of an earlier build would otherwise stay beside the new ones.
 for (const name of readdirSync(DIST)) {
@@ -22,12 +23,14 @@ for (const name of readdirSync(DIST)) {
 const bundle = await rolldown({
   input: join(DIST, "cli/main.js"),
   platform: "node",
-  external: [/^node:/, "undici", "pngjs"],
+  // huge-pages.js finds the native helper relative to itself, so it stays in dist/kernels
+  external: [/^node:/, "undici", "pngjs", HUGE_PAGES],
 });
 await bundle.write({
   dir: DIST,
   format: "esm",
   entryFileNames: `${ENTRY}.js`,
   chunkFileNames: `${ENTRY}-[name].js`,
+  paths: { [HUGE_PAGES]: "./kernels/huge-pages.js" },
 });
 await bundle.close();

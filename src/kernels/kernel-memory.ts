@@ -22,6 +22,7 @@ import {
   W_ROW_BYTES,
   X_ROW_BYTES,
 } from "./abi.js";
+import { adviseHugePages } from "./huge-pages.js";
 import { createSharedMemory, PAGE_BYTES, type SharedMemory } from "./kernel.js";
 
 const W_HALF_BYTES = NUM_CLASSES * W_ROW_BYTES;
@@ -355,6 +356,10 @@ export class KernelMemory {
   private reserve(end: number): void {
     const pages = Math.ceil(end / PAGE_BYTES);
     const have = this.memory.buffer.byteLength / PAGE_BYTES;
-    if (pages > have) this.memory.grow(pages - have);
+    if (pages > have) {
+      this.memory.grow(pages - have);
+      // before anything touches the new pages; the whole memory, so that it stays one mapping
+      adviseHugePages(new Uint8Array(this.memory.buffer));
+    }
   }
 }
