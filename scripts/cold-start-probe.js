@@ -1,9 +1,9 @@
 // Preloaded by scripts/cold-start.js into a `softmax train` process (`node --import THIS`): it
 // records when the data files are read (the first open of an IDX file to the last close), when
-// the WebAssembly kernel is compiled, and when the worker thread starts and reports ready; at exit
+// the WebAssembly kernel is compiled (from the call to its module), and when the worker thread starts and reports ready; at exit
 // it writes those moments, Node's own start-up milestones, bin/softmax.js's "modules loaded"
 // mark and the CPU time used so far to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are milliseconds since the
-// process's time origin. It wraps fs/promises' open, WebAssembly.Module and Worker without
+// process's time origin. It wraps fs/promises' open, WebAssembly.Module and .compile, and Worker without
 // changing what they do. Measurement only.
 import { writeFileSync } from "node:fs";
 import fsPromises from "node:fs/promises";
@@ -33,11 +33,22 @@ fsPromises.open = async function open(path, ...rest) {
   return handle;
 };
 
+// The kernel is compiled with WebAssembly.compile (in the background; the end is when its promise
+// resolves), other modules with the synchronous constructor; the first compilation is the kernel's.
 const OriginalModule = WebAssembly.Module;
 WebAssembly.Module = class Module extends OriginalModule {
   constructor(bytes) {
     once("wasmCompileStart");
     super(bytes);
+    once("wasmCompileEnd");
+  }
+};
+const originalCompile = WebAssembly.compile;
+WebAssembly.compile = async function compile(bytes) {
+  once("wasmCompileStart");
+  try {
+    return await originalCompile.call(this, bytes);
+  } finally {
     once("wasmCompileEnd");
   }
 };

@@ -10,7 +10,7 @@
 //   node start        time origin → Node's bootstrap complete
 //   modules           bootstrap → the CLI's module graph loaded (includes the ~1 ms probe)
 //   data load         first open of an IDX file → its last close (reads of the cached raw files)
-//   wasm compile      WebAssembly.Module of the kernel (main thread)
+//   wasm compile      WebAssembly.compile of the kernel (V8's background threads, while the data loads)
 //   worker start      new Worker → the worker thread reports ready (2 threads only)
 //   to epoch 1        modules loaded → the later of data loaded, kernel compiled, worker ready
 //   epoch 1           → epoch 1's line (copies into the wasm memory, JIT tiers, epoch 1)

@@ -74,6 +74,7 @@ export interface CompiledModule {
 interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => CompiledModule;
+  compile(bytes: Uint8Array): Promise<CompiledModule>;
   Instance: new (module: CompiledModule, imports: object) => { exports: unknown };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => SharedMemory;
 }
@@ -128,14 +129,55 @@ export function resolveKernel(choice: KernelChoice): KernelName {
 }
 
 const compiled = new Map<KernelName, CompiledModule>();
+const compiling = new Map<KernelName, Promise<CompiledModule>>();
+/** Background compilations under way with V8's eager flags set (see compileKernelInBackground). */
+let eagerCompilations = 0;
+
+/** The kernel's bytes; throws the explanation for fma where this engine has no relaxed SIMD. */
+function kernelBytes(name: KernelName): Uint8Array {
+  if (name === "fma" && !relaxedSimdAvailable()) resolveKernel("fma");
+  return Buffer.from(name === "fma" ? SOFTMAX_FMA_WASM_BASE64 : SOFTMAX_WASM_BASE64, "base64");
+}
 
 /** The kernel module, compiled once per thread that asks (the worker gets the main thread's). */
 export function compileKernel(name: KernelName = "plain"): CompiledModule {
   let module = compiled.get(name);
   if (module === undefined) {
-    if (name === "fma" && !relaxedSimdAvailable()) resolveKernel("fma"); // throws the explanation
-    module = new wasm.Module(Buffer.from(name === "fma" ? SOFTMAX_FMA_WASM_BASE64 : SOFTMAX_WASM_BASE64, "base64"));
+    module = new wasm.Module(kernelBytes(name));
     compiled.set(name, module);
+  }
+  return module;
+}
+
+/**
+ * The kernel module as the backend compiles it: on V8's background threads, so the caller goes on
+ * (the data is read meanwhile), and every function with the optimising compiler (TurboFan) before
+ * its first call. By default V8 compiles a wasm function at its first call with its baseline
+ * compiler (Liftoff) and recompiles the hot ones in the background, and the first epoch ran
+ * ~15–20 ms longer than the others; compiling it all up front on the main thread cost as much
+ * again (docs/performance.md). The two V8 flags are process-wide, so they are set only while a
+ * compilation runs and put back to V8's defaults after, for any other module (undici's HTTP parser).
+ * Once per kernel per thread, like compileKernel; the code is the same whichever compiler made it.
+ */
+export function compileKernelInBackground(name: KernelName): Promise<CompiledModule> {
+  let module = compiling.get(name);
+  if (module === undefined) {
+    const bytes = kernelBytes(name);
+    if (eagerCompilations++ === 0) {
+      setFlagsFromString("--no-wasm-lazy-compilation");
+      setFlagsFromString("--no-wasm-dynamic-tiering");
+    }
+    // A compilation under way is not a handle of Node's event loop: a process with nothing else
+    // pending would end while it waits (Node 24: "unsettled top-level await"), hence a timer.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    module = wasm.compile(bytes).finally(() => {
+      clearInterval(keepAlive);
+      if (--eagerCompilations === 0) {
+        setFlagsFromString("--wasm-dynamic-tiering");
+        setFlagsFromString("--wasm-lazy-compilation");
+      }
+    });
+    compiling.set(name, module);
   }
   return module;
 }

@@ -34,7 +34,13 @@ import type {
 } from "../types.js";
 import { NUM_CLASSES } from "../types.js";
 import { Command, Control, EvaluateArgs, HALF, Out } from "./abi.js";
-import { type CompiledModule, compileKernel, instantiateKernel, type KernelExports, resolveKernel } from "./kernel.js";
+import {
+  type CompiledModule,
+  compileKernelInBackground,
+  instantiateKernel,
+  type KernelExports,
+  resolveKernel,
+} from "./kernel.js";
 import { KernelMemory, type Resident } from "./kernel-memory.js";
 import { type KernelThread, type StartedWorker, startWorker } from "./worker-thread.js";
 
@@ -81,7 +87,9 @@ interface EpochRun {
 
 export class WasmBackend implements Backend {
   readonly name = "wasm";
-  private readonly exports: KernelExports;
+  /** The main thread's instance of the kernel: set once `instantiated` resolves, which every method awaits first. */
+  private exports!: KernelExports;
+  private readonly instantiated: Promise<void>;
   private readonly fallback = new ReferenceBackend();
   /** Last barrier number both threads passed. */
   private barrier = 0;
@@ -96,10 +104,13 @@ export class WasmBackend implements Backend {
     /** The build of the kernel this backend runs: plain SIMD or fused multiply-add. */
     readonly kernel: KernelName,
     private readonly memory: KernelMemory,
-    module: CompiledModule,
+    module: Promise<CompiledModule>,
     private readonly started: StartedWorker | null,
   ) {
-    this.exports = instantiateKernel(module, memory.memory);
+    this.instantiated = module.then((compiled) => {
+      this.exports = instantiateKernel(compiled, memory.memory);
+    });
+    this.instantiated.catch(() => {}); // reported where it is awaited, not as an unhandled rejection
     this.worker = started?.worker ?? null;
     this.workerReady = started?.ready ?? null;
     this.workerReady?.catch(() => {}); // reported by waitForWorker at the first use, not as an unhandled rejection
@@ -107,13 +118,14 @@ export class WasmBackend implements Backend {
 
   /**
    * A backend on `threads` threads (1 or 2; more are capped at 2, the split is in halves). The
-   * kernel is compiled once and shared with the worker thread; the worker starts in the
-   * background and is waited for at the first epoch or evaluation, so creating the backend
-   * before loading the data overlaps the two.
+   * kernel is compiled once, on V8's background threads (compileKernelInBackground), and shared
+   * with the worker thread; the compilation and the worker's start go on in the background and
+   * are waited for at the first epoch or evaluation, so creating the backend before loading the
+   * data overlaps them with the reads.
    */
   static async create(options: WasmBackendOptions): Promise<WasmBackend> {
     const kernel = resolveKernel(options.kernel ?? "auto");
-    const module = compileKernel(kernel);
+    const module = compileKernelInBackground(kernel);
     const memory = new KernelMemory();
     const started =
       options.threads >= 2 ? startWorker(module, memory.memory, COMMAND_SPIN, options.kernelThread) : null;
@@ -170,6 +182,7 @@ export class WasmBackend implements Backend {
     if (batchSize > MAX_BATCH) {
       return this.fallback.trainEpoch(params, train, order, batchSize, options, hooks, average);
     }
+    await this.instantiated;
     this.checkOpen();
     const n = order.length;
     if (n === 0) return { lossSum: 0, correct: 0, count: 0, gradNormSum: 0, stopped: false };
@@ -323,6 +336,7 @@ export class WasmBackend implements Backend {
   }
 
   async countCorrect(params: Params, set: ImageSet): Promise<number> {
+    await this.instantiated;
     this.checkOpen();
     if (set.count === 0) return 0;
     await this.waitForWorker();
@@ -332,6 +346,7 @@ export class WasmBackend implements Backend {
   }
 
   async predictLabels(params: Params, set: ImageSet): Promise<Uint8Array> {
+    await this.instantiated;
     this.checkOpen();
     if (set.count === 0) return new Uint8Array(0);
     await this.waitForWorker();

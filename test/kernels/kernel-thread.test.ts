@@ -94,6 +94,39 @@ describe("a backend closed before its adopted thread reported ready", () => {
   });
 });
 
+describe("a backend used or closed while its kernel still compiles in the background", () => {
+  it("waits for the kernel at its first use, and closes without it (in a process of its own)", () => {
+    // WasmBackend.create returns before V8 has compiled the kernel (compileKernelInBackground):
+    // a count at once must wait for it, in a process with nothing else pending (a compilation is
+    // no handle of the event loop: Node 24 once ended such a process with "unsettled top-level
+    // await"), and a close() at once must neither hang nor fail when the compilation ends after
+    // the thread was terminated. In a process of its own, so that a handle left open shows as a
+    // process that does not end by itself.
+    assertBuilt();
+    const script = `
+      const { createBackend } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
+      const images = new Uint8Array(3 * 784).fill(9);
+      const set = { images, labels: new Uint8Array([0, 1, 2]), count: 3 };
+      const params = { weight: new Float32Array(7840), bias: new Float32Array([0, 0, 5, 0, 0, 0, 0, 0, 0, 0]) };
+      const counts = [];
+      for (const threads of [1, 2]) {
+        for (let i = 0; i < 3; i++) await (await createBackend("wasm", { threads })).close();
+        const backend = await createBackend("wasm", { threads });
+        counts.push(await backend.countCorrect(params, set));
+        await backend.close();
+      }
+      process.stdout.write("counted " + counts.join(" ") + "\\n");
+      process.exitCode = 3;`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe("");
+    expect(child.stdout, `status ${child.status}`).toBe("counted 1 1\n");
+    expect(child.status).toBe(3);
+  });
+});
+
 describe.skipIf(!realDataRequired())("main() with a kernel thread started ahead", () => {
   const dir = mkdtempSync(join(tmpdir(), "softmax-kernel-thread-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
