@@ -1,7 +1,7 @@
 // Preloaded by scripts/cold-start.js into a `softmax train` process (`node --import THIS`): it
 // records when the data files are read (the first open of an IDX file to the last close), when
-// the WebAssembly kernel is compiled (from the call to its module), and when the worker thread starts and reports ready; at exit
-// it writes those moments, Node's own start-up milestones, bin/softmax.js's "modules loaded"
+// the WebAssembly kernel is compiled (from the call to its module), and when the worker thread
+// starts and reports ready; at exit it writes those moments, Node's own start-up milestones, bin/softmax.js's "modules loaded"
 // mark and the CPU time used so far to the file named by $SOFTMAX_COLD_START_FILE, as JSON. Times are milliseconds since the
 // process's time origin. It wraps fs/promises' open, WebAssembly.Module and .compile, and Worker without
 // changing what they do. Measurement only.

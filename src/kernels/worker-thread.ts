@@ -181,14 +181,13 @@ export class KernelThread {
 
 /**
  * Starts the worker thread on the kernel `module` (compiled once, shared: posting a
- * WebAssembly.Module hands over the compiled code; a module still compiling is posted once it is
- * compiled) and `memory`, in `thread` if one was started
- * ahead (KernelThread; a new one otherwise). Returns at once, so the caller can go on (copy the
+ * WebAssembly.Module hands over the compiled code; it is posted once its compilation ends) and
+ * `memory`, in `thread` if one was started ahead (KernelThread; a new one otherwise). Returns at once, so the caller can go on (copy the
  * data into the memory) while the thread starts; commands posted before it is ready wait in the
  * control words.
  */
 export function startWorker(
-  module: CompiledModule | Promise<CompiledModule>,
+  module: Promise<CompiledModule>,
   memory: SharedMemory,
   spin: number,
   thread?: KernelThread,
@@ -230,7 +229,7 @@ export function startWorker(
     worker.on("message", onMessage).on("error", settle).on("exit", onExit);
     worker.ref(); // until it is ready: its start is awaited at the first epoch
     // once compiled (compileKernelInBackground): the thread starts meanwhile
-    Promise.resolve(module).then(
+    module.then(
       (compiled) => worker.postMessage({ ...data, module: compiled }),
       (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
     );
